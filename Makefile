@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` serves the blog, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 4
+PYTEST_ARGS ?=
+
+.PHONY: run serve test lint assets install install-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Fetch the pinned htmx and KaTeX files from the npm registry (skipped when present).
+assets: install
+	$(BIN)/python -m webapp.vendor
+
+# Development server with demo content on first run.
+run: assets
+	$(BIN)/flask --app webapp init-db
+	$(BIN)/flask --app webapp load-demo --if-empty
+	$(BIN)/flask --app webapp run --host $(HOST) --port $(PORT)
+
+# Production server (gunicorn).
+serve: assets
+	$(BIN)/flask --app webapp init-db
+	$(BIN)/flask --app webapp load-demo --if-empty
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) 'webapp:create_app()'
+
+test: install-test assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,38 @@
+"""The blog application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application."""
+    instance_path = os.environ.get("INSTANCE_PATH") or None
+    if instance_path:
+        instance_path = os.path.abspath(instance_path)
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    if test_config and test_config.get("INSTANCE_PATH"):
+        app.instance_path = test_config["INSTANCE_PATH"]
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from . import cli, errors, pages
+    from .blog import views as blog
+    from .config import configure
+    from .extensions import compress, db
+
+    configure(app, test_config)
+    db.init_app(app)
+    compress.init_app(app)
+    pages.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(blog.bp)
+    return app

@@ -1,0 +1,86 @@
+"""`flask --app webapp …` commands: init-db, load-demo, rerender."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Article
+from .services.publishing import publish, render_into
+
+DEMO_DIR = Path(__file__).with_name("demo")
+
+
+def file_loader(base: Path, root: Path):
+    """Return an image loader reading references relative to `base`, never outside `root`."""
+    root = root.resolve()
+
+    def load(reference: str) -> bytes | None:
+        path = (base / reference).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        return path.read_bytes()
+
+    return load
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the database tables that do not exist yet."""
+    db.create_all()
+    click.echo("Database ready.")
+
+
+@click.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has articles.")
+@with_appcontext
+def load_demo_command(if_empty: bool) -> None:
+    """Load the demo articles shipped with the blog."""
+    db.create_all()
+    if if_empty and db.session.scalar(select(func.count(Article.id))):
+        click.echo("Database has articles; demo content not loaded.")
+        return
+    files = sorted((DEMO_DIR / "articles").glob("*.md"))
+    counts: dict[str, int] = {}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        result = publish(text, filename=path.name, load_image=file_loader(path.parent, DEMO_DIR))
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        for warning in result.warnings:
+            click.echo(f"{path.name}: {warning}", err=True)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    click.echo(f"Demo content: {len(files)} articles ({summary}).")
+
+
+@click.command("rerender")
+@with_appcontext
+def rerender_command() -> None:
+    """Re-render every stored article from its Markdown after the pipeline changes."""
+    ids = list(db.session.scalars(select(Article.id).order_by(Article.id)))
+    changed = 0
+    for article_id in ids:
+        article = db.session.get(Article, article_id)
+        before = (
+            article.html,
+            article.toc_html,
+            article.excerpt,
+            article.search_text,
+            article.lang,
+        )
+        render_into(article)
+        after = (article.html, article.toc_html, article.excerpt, article.search_text, article.lang)
+        changed += before != after
+        db.session.commit()
+    click.echo(f"Re-rendered {len(ids)} articles; {changed} changed.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (init_db_command, load_demo_command, rerender_command):
+        app.cli.add_command(command)

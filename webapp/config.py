@@ -1,0 +1,84 @@
+"""Default settings; instance/config.py, FLASK_* variables and plain env vars override them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "SITE_TITLE": "Signal & Noise",
+    "SITE_TAGLINE": "INCOMING TRANSMISSION",
+    "SITE_DESCRIPTION": "Technical notes on machine learning, big data and algorithms.",
+    # The language of pages that are not one article (listings, errors).
+    "SITE_LANG": "en",
+    # Naive front matter dates are read in this zone; dates are shown in it too.
+    "SITE_TIMEZONE": "UTC",
+    "CARDS_PER_PAGE": 12,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Static files are served with versioned URLs, so they may be cached for a year.
+    "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/xml",
+        "application/json",
+        "application/javascript",
+        "text/javascript",
+        "application/xml",
+        "application/atom+xml",
+        "application/rss+xml",
+        "image/svg+xml",
+    ],
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    # Static files are streamed; flask-compress cannot stream gzip, so offer br or deflate.
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+    "COMPRESS_BR_LEVEL": 5,
+    "COMPRESS_MIN_SIZE": 500,
+    "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+}
+
+
+def sqlite_uri(instance_path: str) -> str:
+    """Return the default SQLite URI inside the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "blog.sqlite3")
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, generating it on first run so no secret lives in the repo."""
+    path = Path(instance_path) / "secret_key"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting together must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def configure(app, test_config: dict | None) -> None:
+    """Apply defaults, then instance/config.py, FLASK_* and DATABASE_URL, then test overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_uri(app.instance_path)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(os.environ["DATABASE_URL"])
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+
+
+def database_uri(url: str) -> str:
+    """Normalise a DATABASE_URL so plain postgres:// URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

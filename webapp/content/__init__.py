@@ -1,0 +1,1 @@
+"""Turning rendered articles into text, excerpts and metadata."""

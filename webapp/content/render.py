@@ -1,0 +1,281 @@
+"""Markdown to sanitized article HTML, with math rendered by KaTeX at publish time."""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from pymdownx.slugs import slugify as pymdownx_slugify
+
+from . import katex
+from .mathblocks import WIDE_CHARS, ProtectedText, protect_math
+from .sanitize import sanitize_html
+
+# Headings needed before an article gets a table of contents.
+TOC_MIN_HEADINGS = 3
+
+_EXTENSIONS = [
+    "tables", "footnotes", "pymdownx.tasklist", "admonition", "pymdownx.details",
+    "def_list", "toc", "attr_list", "md_in_html", "abbr", "pymdownx.tilde", "pymdownx.mark",
+    "sane_lists", "pymdownx.superfences", "pymdownx.highlight", "pymdownx.inlinehilite",
+]  # fmt: skip
+_HIGHLIGHT = {
+    "css_class": "highlight",
+    "guess_lang": False,
+    "use_pygments": True,
+    "noclasses": False,
+    "linenums": False,
+}
+# Keeps Chinese (and any other letters) in heading ids: "## 树状数组" -> id="树状数组".
+_SLUGIFY = pymdownx_slugify(case="lower")
+# Element that carries a display formula's token out of its paragraph until the HTML
+# string exists; it never survives rendering.
+_DISPLAY_TAG = "x-math-display"
+_INLINE_TAGS = (
+    r"(?:</?(?:a|abbr|b|code|del|em|i|ins|kbd|mark|s|small|span|strong|sub|sup|u)\b[^>]*>)*"
+)
+# A newline between two wide characters, possibly with inline tags on either side.
+_WIDE_NEWLINE = re.compile(
+    f"(?<=[{WIDE_CHARS}])({_INLINE_TAGS})[ \\t]*\\n[ \\t]*(?=({_INLINE_TAGS})[{WIDE_CHARS}])"
+)
+# Where newlines are content, not soft breaks.
+_VERBATIM = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC_ATTR = re.compile(r"""(\ssrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
+_TOC_WRAPPER = re.compile(r'^\s*<div class="toc">\s*(.*?)\s*</div>\s*$', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """The rendered article and what the pipeline learned while rendering it."""
+
+    html: str  # sanitized article body HTML
+    toc_html: str  # sanitized nested <ul> of the headings; "" below TOC_MIN_HEADINGS headings
+    heading_count: int
+    math_errors: list[str]  # one human-readable message per formula KaTeX rejected
+    image_sources: list[str]  # every image src as written in the Markdown, in order
+
+
+class _DisplayMathSplitter(Treeprocessor):
+    """Move display formulas out of paragraphs: a <div> may not sit inside a <p>."""
+
+    def __init__(self, md: markdown.Markdown, display_token: re.Pattern[str]) -> None:
+        super().__init__(md)
+        # Capturing group: re.split then yields text, token, text, token, ...
+        self.display_token = re.compile(f"({display_token.pattern.replace('(', '(?:')})")
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index in range(len(parent) - 1, -1, -1):
+                child = parent[index]
+                if child.tag == "p" and self._holds_display(child):
+                    blocks = self._split(child)
+                    blocks[-1].tail = child.tail
+                    parent[index : index + 1] = blocks
+
+    def _holds_display(self, paragraph: etree.Element) -> bool:
+        texts = [paragraph.text or ""] + [child.tail or "" for child in paragraph]
+        return any(self.display_token.search(text) for text in texts)
+
+    def _split(self, paragraph: etree.Element) -> list[etree.Element]:
+        """Return the paragraph as paragraphs and display-formula blocks, in order."""
+        blocks: list[etree.Element] = []
+        current = etree.Element("p", dict(paragraph.attrib))
+
+        def flush() -> None:
+            nonlocal current
+            _trim(current)
+            if (current.text or "").strip() or len(current):
+                current.tail = "\n"
+                blocks.append(current)
+            current = etree.Element("p", dict(paragraph.attrib))
+
+        def add_text(text: str) -> None:
+            for number, part in enumerate(self.display_token.split(text)):
+                if number % 2:
+                    flush()
+                    block = etree.Element(_DISPLAY_TAG)
+                    block.text, block.tail = part, "\n"
+                    blocks.append(block)
+                elif len(current):
+                    current[-1].tail = (current[-1].tail or "") + part
+                else:
+                    current.text = (current.text or "") + part
+
+        add_text(paragraph.text or "")
+        for child in list(paragraph):
+            tail, child.tail = child.tail, None
+            current.append(child)
+            add_text(tail or "")
+        flush()
+        return blocks
+
+
+def _trim(paragraph: etree.Element) -> None:
+    """Strip the blanks and line breaks left at the edges of a split paragraph."""
+    paragraph.text = (paragraph.text or "").lstrip()
+    while len(paragraph) and paragraph[-1].tag == "br" and not (paragraph[-1].tail or "").strip():
+        paragraph.remove(paragraph[-1])
+    if len(paragraph):
+        paragraph[-1].tail = (paragraph[-1].tail or "").rstrip()
+    else:
+        paragraph.text = paragraph.text.rstrip()
+
+
+class _MathExtension(Extension):
+    """Makes \\$ an escape and splits paragraphs around display formulas."""
+
+    def __init__(self, protected: ProtectedText) -> None:
+        super().__init__()
+        self.protected = protected
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        if "$" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("$")
+        splitter = _DisplayMathSplitter(md, self.protected.token_pattern(display_only=True))
+        # After inline parsing (20), before prettify (10) and the table of contents (5).
+        md.treeprocessors.register(splitter, "math_display_splitter", 15)
+
+
+def _make_markdown(protected: ProtectedText) -> markdown.Markdown:
+    """Build a Markdown converter for one document (its heading ids depend on its math)."""
+    token = protected.token_pattern()
+
+    def slugify(text: str, separator: str) -> str:
+        # A heading's id is made from its text, where formulas are still tokens.
+        return _SLUGIFY(token.sub(lambda m: protected.formula_for(m).tex, text), separator)
+
+    configs = {
+        "pymdownx.tasklist": {"custom_checkbox": False},
+        "pymdownx.highlight": _HIGHLIGHT,
+        "toc": {
+            "permalink": "#",
+            "permalink_class": "headerlink",
+            "permalink_title": "",
+            "slugify": slugify,
+        },
+    }
+    extensions = [*_EXTENSIONS, _MathExtension(protected)]
+    return markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
+
+
+def _join_wide_lines(text: str) -> str:
+    """Drop newlines between two CJK characters outside pre/code: they would show as spaces."""
+    pieces, last = [], 0
+    for match in _VERBATIM.finditer(text):
+        pieces.append(_WIDE_NEWLINE.sub(r"\1", text[last : match.start()]))
+        pieces.append(match.group())
+        last = match.end()
+    pieces.append(_WIDE_NEWLINE.sub(r"\1", text[last:]))
+    return "".join(pieces)
+
+
+def _rewrite_images(
+    text: str, resolve: Callable[[str], str | None] | None, sources: list[str]
+) -> str:
+    """Record every <img> src in order, and replace it by what resolve returns."""
+
+    def rewrite_src(match: re.Match[str]) -> str:
+        value = match.group(2)
+        written = html.unescape(value[1:-1] if value[:1] in "\"'" else value)
+        sources.append(written)
+        resolved = resolve(written) if resolve else None
+        if resolved is None:
+            return match.group()
+        return f'{match.group(1)}"{html.escape(resolved, quote=True)}"'
+
+    return _IMG_TAG.sub(lambda tag: _SRC_ATTR.sub(rewrite_src, tag.group(), count=1), text)
+
+
+def _render_formulas(protected: ProtectedText) -> tuple[list[str], list[str]]:
+    """Render every formula; return the HTML per formula and the error messages."""
+    rendered, errors = [], []
+    for formula in protected.formulas:
+        tag = "div" if formula.display else "span"
+        kind = "math-display" if formula.display else "math-inline"
+        try:
+            body = katex.render_tex(formula.tex, display=formula.display)
+        except katex.KatexError as error:
+            message = str(error)
+            errors.append(f"line {formula.line}: {message}")
+            rendered.append(
+                f'<{tag} class="math {kind} math-error" title="{html.escape(message)}">'
+                f"<code>{html.escape(formula.tex)}</code></{tag}>"
+            )
+            continue
+        rendered.append(f'<{tag} class="math {kind}">{body}</{tag}>')
+    return rendered, errors
+
+
+def _restore_math(text: str, protected: ProtectedText, rendered: list[str]) -> str:
+    """Put rendered formulas in place of their tokens; inside a tag, the formula as written."""
+    if not protected.formulas:
+        return text
+    token = protected.token_pattern()
+
+    def in_tag(match: re.Match[str]) -> str:
+        # An attribute (alt text, a title) cannot hold markup.
+        return html.escape(protected.formula_for(match).source, quote=True)
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return token.sub(in_tag, match.group())
+        return rendered[int(match.group(1))]
+
+    return re.sub(f"<[^<>]*>|{token.pattern}", replace, text)
+
+
+def _render_error(body: str, error: Exception) -> RenderResult:
+    """Return a result that shows the failure and the source instead of the article."""
+    message = f"This article could not be rendered ({type(error).__name__})."
+    block = (
+        f'<div class="render-error"><p>{html.escape(message)}</p>'
+        f"<pre>{html.escape(body)}</pre></div>"
+    )
+    return RenderResult(sanitize_html(block), "", 0, [], [])
+
+
+def _count_headings(tokens: list[dict]) -> int:
+    return sum(1 + _count_headings(token.get("children", [])) for token in tokens)
+
+
+def render_markdown(
+    body: str, *, resolve_image: Callable[[str], str | None] | None = None
+) -> RenderResult:
+    """Render a Markdown body (front matter already removed) to sanitized HTML."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        protected = protect_math(text)
+        md = _make_markdown(protected)
+        article = md.convert(protected.text)
+        toc, heading_count = md.toc, _count_headings(md.toc_tokens)
+    except Exception as error:  # a parser bug on odd input must not take the page down
+        return _render_error(text, error)
+    display_marker = re.compile(
+        f"<{_DISPLAY_TAG}>({protected.token_pattern(display_only=True).pattern})</{_DISPLAY_TAG}>"
+    )
+    article = display_marker.sub(r"\1", article)
+    article = _join_wide_lines(article)
+    image_sources: list[str] = []
+    article = _rewrite_images(article, resolve_image, image_sources)
+
+    rendered, math_errors = _render_formulas(protected)
+    article = _restore_math(article, protected, rendered)
+    toc_html = ""
+    if heading_count >= TOC_MIN_HEADINGS:
+        wrapper = _TOC_WRAPPER.match(toc)
+        toc = wrapper.group(1) if wrapper else toc
+        toc_html = sanitize_html(_restore_math(toc, protected, rendered))
+    return RenderResult(
+        html=sanitize_html(article),
+        toc_html=toc_html,
+        heading_count=heading_count,
+        math_errors=math_errors,
+        image_sources=image_sources,
+    )

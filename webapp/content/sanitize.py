@@ -1,0 +1,117 @@
+"""The HTML allow-list every rendered article passes through before it is stored."""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+_TEXT_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong", "b", "i",
+    "u", "s", "del", "ins", "mark", "code", "pre", "kbd", "samp", "var", "sup", "sub",
+    "small", "abbr", "cite", "q", "dfn", "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+    "img", "figure", "figcaption", "details", "summary", "div", "span", "input",
+}  # fmt: skip
+# What KaTeX emits: MathML for assistive technology, SVG for stretchy glyphs.
+_MATHML_TAGS = {
+    "math", "semantics", "annotation", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace",
+    "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover",
+    "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "mlabeledtr",
+}  # fmt: skip
+_SVG_TAGS = {"svg", "path", "line"}
+
+_ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"class", "title", "lang", "dir"},
+    "a": {"href", "id"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "input": {"checked", "disabled"},  # type is pinned to checkbox below
+    "details": {"open"},
+    "ol": {"start", "reversed"},
+    "th": {"align", "style", "colspan", "rowspan", "scope"},
+    "td": {"align", "style", "colspan", "rowspan"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    # Footnotes, headings and attr_list targets are linked to by id.
+    **{tag: {"id"} for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li", "sup", "dt", "p")},
+    "div": {"id", "style"},
+    "span": {"id", "style", "aria-hidden"},
+    "math": {"xmlns", "display"},
+    "annotation": {"encoding"},
+    "mi": {"mathvariant"},
+    "mtext": {"mathvariant"},
+    "mo": {"fence", "lspace", "rspace", "stretchy", "minsize", "maxsize", "separator",
+           "movablelimits", "mathvariant", "accent"},
+    "mspace": {"width", "height", "depth", "mathbackground"},
+    "mfrac": {"linethickness"},
+    "mover": {"accent"},
+    "munder": {"accentunder"},
+    "munderover": {"accent", "accentunder"},
+    "mtable": {"columnalign", "rowalign", "columnlines", "rowlines", "columnspacing",
+               "rowspacing", "width", "frame"},
+    "mtr": {"columnalign", "rowalign"},
+    "mtd": {"columnalign", "rowalign", "width", "style"},
+    "mstyle": {"displaystyle", "scriptlevel", "mathcolor", "mathbackground", "mathvariant",
+               "style"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset", "mathbackground", "style"},
+    "menclose": {"notation", "mathcolor", "mathbackground"},
+    "svg": {"xmlns", "width", "height", "viewBox", "preserveAspectRatio", "style"},
+    "path": {"d"},
+    "line": {"x1", "y1", "x2", "y2", "stroke-width"},
+}  # fmt: skip
+
+# CSS properties KaTeX writes into style attributes, plus table cell alignment.
+STYLE_PROPERTIES = frozenset(
+    {
+        "height", "width", "min-width", "max-width", "vertical-align", "top", "bottom",
+        "left", "right", "position", "margin", "margin-left", "margin-right", "margin-top",
+        "margin-bottom", "padding-left", "padding-right", "padding-top", "padding-bottom",
+        "border", "border-width", "border-style", "border-color", "border-bottom-width",
+        "border-top-width", "border-right-width", "border-right-style", "border-left-width",
+        "border-left-style", "border-top-style", "border-bottom-style", "color",
+        "background-color", "text-align", "text-shadow",
+    }
+)  # fmt: skip
+# Values that could fetch, run or escape the article box: url(), expressions, escapes,
+# and fixed or sticky positioning (a page-covering overlay).
+_UNSAFE_STYLE_VALUE = re.compile(r"url\s*\(|expression|javascript|\\|@|fixed|sticky", re.I)
+# An opening <a> of nh3's output (attributes double-quoted) whose href leaves the site;
+# in-page links (#fn:1, headerlinks) stay bare.
+_EXTERNAL_LINK = re.compile(r'(<a\b[^>]*?\shref="(?:https?:|mailto:|//)[^"]*"[^>]*?)(?=/?>)', re.I)
+_CONTENT_DROPPED = {"script", "style", "iframe", "object", "embed", "template", "noscript",
+                    "textarea", "select", "title", "frameset", "frame", "applet"}  # fmt: skip
+
+
+def _clean_style(value: str) -> str | None:
+    """Keep the allowed declarations of a style attribute; None when none is left."""
+    kept = []
+    for declaration in value.split(";"):
+        name, colon, css = declaration.partition(":")
+        name, css = name.strip().lower(), css.strip()
+        if colon and name in STYLE_PROPERTIES and css and not _UNSAFE_STYLE_VALUE.search(css):
+            kept.append(f"{name}:{css}")
+    return ";".join(kept) or None
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 hook: filter style declarations by property and value."""
+    if attribute == "style":
+        return _clean_style(value)
+    return value
+
+
+def sanitize_html(html: str) -> str:
+    """Return html reduced to the tags, attributes and URLs the article pipeline produces."""
+    cleaned = nh3.clean(
+        html,
+        tags=_TEXT_TAGS | _MATHML_TAGS | _SVG_TAGS,
+        clean_content_tags=_CONTENT_DROPPED,
+        attributes=_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
+        tag_attribute_values={"input": {"type": {"checkbox"}}},
+        set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
+        url_schemes={"http", "https", "mailto"},
+        strip_comments=True,
+        link_rel=None,
+    )
+    return _EXTERNAL_LINK.sub(r'\1 rel="noopener"', cleaned)

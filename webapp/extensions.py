@@ -1,0 +1,13 @@
+"""Flask extension objects, bound to the app in create_app."""
+
+from flask_compress import Compress
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model."""
+
+
+db = SQLAlchemy(model_class=Base)
+compress = Compress()

@@ -1,0 +1,171 @@
+"""Database models: articles with their revisions, categories, tags and stored images."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+DRAFT = "draft"
+PUBLISHED = "published"
+
+
+def utcnow() -> datetime:
+    """Return the current time as naive UTC, the form every timestamp is stored in."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+article_tags = Table(
+    "article_tags",
+    db.metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Category(db.Model):
+    """A category; categories nest (深度学习 under 机器学习) and are addressed by their path."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The full slash-joined path of names, unique: "机器学习/深度学习".
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent")
+
+    def trail(self) -> list[Category]:
+        """Return the categories from the root down to this one."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+
+class Tag(db.Model):
+    """A free-form label shared by articles."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Article(db.Model):
+    """One published or draft article: verbatim source plus everything rendered from it."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        # The listing pages by (updated_at, id) among published rows; this index serves it.
+        Index("ix_articles_listing", "status", "updated_at", "id"),
+        Index("ix_articles_category_listing", "category_id", "status", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    source_md: Mapped[str] = mapped_column(Text)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    front_matter: Mapped[dict] = mapped_column(JSON, default=dict)
+    html: Mapped[str] = mapped_column(Text, default="")
+    toc_html: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str] = mapped_column(String(35), default="en")
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    reading_minutes: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
+    render_version: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moves only when the content changes; the listing orders by it.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+
+    category: Mapped[Category | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="Revision.id"
+    )
+    images: Mapped[list[ArticleImage]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def is_published(self) -> bool:
+        """Tell whether readers may see the article."""
+        return self.status == PUBLISHED
+
+    @property
+    def has_math(self) -> bool:
+        """Tell whether the page needs the KaTeX stylesheet."""
+        return 'class="math ' in self.html
+
+    @property
+    def has_code(self) -> bool:
+        """Tell whether the page needs the code-highlighting stylesheet."""
+        return 'class="highlight' in self.html
+
+
+class Revision(db.Model):
+    """A saved source of an article, kept when the article is updated."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    source_md: Mapped[str] = mapped_column(Text)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
+
+
+class Asset(db.Model):
+    """A stored file, addressed by the SHA-256 of its content."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def filename(self) -> str:
+        """Return the stored file name, e.g. 3f2a…c1.svg."""
+        return f"{self.sha256}.{self.extension}"
+
+
+class ArticleImage(db.Model):
+    """Links an image reference as written in an article's Markdown to the stored asset."""
+
+    __tablename__ = "article_images"
+    __table_args__ = (UniqueConstraint("article_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(1000))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"))
+
+    asset: Mapped[Asset] = relationship()

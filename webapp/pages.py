@@ -1,0 +1,70 @@
+"""What every page shares: versioned asset URLs, date filters, site settings, security headers."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, url_for
+
+from . import vendor
+
+# Pages load nothing from elsewhere; KaTeX output needs style attributes, hence 'unsafe-inline'
+# for styles only. Scripts are our own file and htmx, both served from 'self'.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@cache
+def _file_version(static_folder: str, filename: str) -> str:
+    path = Path(static_folder) / filename
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+
+
+def asset_url(filename: str) -> str:
+    """Return a static URL carrying the file's content hash, so it can be cached for a year."""
+    version = _file_version(current_app.static_folder, filename)
+    return url_for("static", filename=filename, v=version)
+
+
+def local_date(moment: datetime | None) -> str:
+    """Format a stored (naive UTC) time as YYYY-MM-DD in the site's time zone."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(current_app.config["SITE_TIMEZONE"])
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d")
+
+
+def iso_time(moment: datetime | None) -> str:
+    """Format a stored (naive UTC) time for a <time datetime> attribute."""
+    return moment.replace(tzinfo=UTC).isoformat() if moment else ""
+
+
+def init_app(app: Flask) -> None:
+    """Register template helpers and the response headers every page carries."""
+    app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["isotime"] = iso_time
+    app.jinja_env.globals.update(asset_url=asset_url, vendor_file=vendor.vendor_file)
+
+    @app.context_processor
+    def site_settings() -> dict:
+        config = current_app.config
+        return {
+            "site_title": config["SITE_TITLE"],
+            "site_tagline": config["SITE_TAGLINE"],
+            "site_description": config["SITE_DESCRIPTION"],
+            "site_lang": config["SITE_LANG"],
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,1 @@
+"""Operations over the models: publishing, listings, stored files."""

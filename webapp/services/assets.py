@@ -1,0 +1,72 @@
+"""Content-addressed image storage under instance/uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Asset
+
+# Types are recognised by their first bytes, never by the file name.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"GIF87a", "image/gif", "gif"),
+    (b"GIF89a", "image/gif", "gif"),
+)
+_SVG_START = re.compile(
+    rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]", re.S
+)
+
+
+class UnsupportedImage(ValueError):
+    """Bytes that are not one of the image types the blog stores."""
+
+
+def sniff_image(data: bytes) -> tuple[str, str]:
+    """Return (mime type, extension) of PNG, JPEG, GIF, WebP or SVG data; raise otherwise."""
+    for signature, mime, extension in _SIGNATURES:
+        if data.startswith(signature):
+            return mime, extension
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    if _SVG_START.match(data[:4096]):
+        return "image/svg+xml", "svg"
+    raise UnsupportedImage("not a PNG, JPEG, GIF, WebP or SVG image")
+
+
+def media_url(asset: Asset) -> str:
+    """Return the site path of a stored file; works outside a request (CLI imports)."""
+    root = current_app.config.get("APPLICATION_ROOT", "/")
+    adapter = current_app.url_map.bind("localhost", script_name=root)
+    return adapter.build("blog.media", {"filename": asset.filename})
+
+
+def uploads_dir() -> Path:
+    """Return the folder holding stored files, creating it when needed."""
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_image(data: bytes) -> Asset:
+    """Store image bytes once per content hash and return their Asset row (not yet committed)."""
+    mime, extension = sniff_image(data)
+    digest = hashlib.sha256(data).hexdigest()
+    asset = db.session.scalar(select(Asset).where(Asset.sha256 == digest))
+    if asset is None:
+        asset = Asset(sha256=digest, mime_type=mime, extension=extension, size=len(data))
+        db.session.add(asset)
+    target = uploads_dir() / asset.filename
+    if not target.exists():
+        # Write then rename, so a reader never sees half a file.
+        partial = target.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    return asset

@@ -1,0 +1,120 @@
+"""Listing queries: published articles, newest update first, paged by cursor or page number."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import PUBLISHED, Article, Category, Tag, article_tags
+from .taxonomy import descendant_ids
+
+EPOCH = datetime(1970, 1, 1)
+_CURSOR = re.compile(r"(\d{1,18})-(\d{1,18})")
+MAX_PAGE_NUMBER = 1_000_000
+
+
+class BadPageRequest(ValueError):
+    """A cursor or page number that cannot be right (malformed or tampered)."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The position after the last card a reader has seen: (updated_at, id)."""
+
+    updated_at: datetime
+    article_id: int
+
+    def encode(self) -> str:
+        """Return the URL form: microseconds since 1970, a dash, the article id."""
+        micros = (self.updated_at - EPOCH) // timedelta(microseconds=1)
+        return f"{micros}-{self.article_id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """Parse the URL form; raise BadPageRequest when it is not one."""
+        match = _CURSOR.fullmatch(text or "")
+        if not match:
+            raise BadPageRequest("This page link is malformed.")
+        try:
+            moment = EPOCH + timedelta(microseconds=int(match.group(1)))
+        except OverflowError as error:
+            raise BadPageRequest("This page link points outside the archive.") from error
+        return cls(moment, int(match.group(2)))
+
+    @classmethod
+    def after(cls, article: Article) -> Cursor:
+        """Return the cursor just past an article."""
+        return cls(article.updated_at, article.id)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of cards and the cursor of the next page, if there is one."""
+
+    articles: list[Article]
+    next_cursor: str | None
+
+
+def everything() -> list:
+    """Return the criteria of the main listing: every published article."""
+    return [Article.status == PUBLISHED]
+
+
+def in_category(category: Category) -> list:
+    """Return the criteria for published articles in a category or any category below it."""
+    return [*everything(), Article.category_id.in_(descendant_ids(category))]
+
+
+def with_tag(tag: Tag) -> list:
+    """Return the criteria for published articles carrying a tag."""
+    tagged = select(article_tags.c.article_id).where(article_tags.c.tag_id == tag.id)
+    return [*everything(), Article.id.in_(tagged)]
+
+
+def _cards(criteria: list) -> Select:
+    """Select articles with what a card shows (no query per card), newest update first."""
+    return (
+        select(Article)
+        .where(*criteria)
+        .options(joinedload(Article.category), selectinload(Article.tags))
+        .order_by(Article.updated_at.desc(), Article.id.desc())
+    )
+
+
+def _fetch(statement: Select, limit: int) -> Page:
+    rows = list(db.session.scalars(statement.limit(limit + 1)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = Cursor.after(rows[-1]).encode() if more and rows else None
+    return Page(rows, next_cursor)
+
+
+def page_after(criteria: list, cursor: str | None, limit: int) -> Page:
+    """Return the page that follows a cursor (or the first page): same cost at any depth."""
+    statement = _cards(criteria)
+    if cursor:
+        position = Cursor.decode(cursor)
+        statement = statement.where(
+            or_(
+                Article.updated_at < position.updated_at,
+                and_(Article.updated_at == position.updated_at, Article.id < position.article_id),
+            )
+        )
+    return _fetch(statement, limit)
+
+
+def page_number(criteria: list, number: int, limit: int) -> Page:
+    """Return numbered page `number` (from 1), for the no-JavaScript page links."""
+    if not 1 <= number <= MAX_PAGE_NUMBER:
+        raise BadPageRequest("There is no page with that number.")
+    return _fetch(_cards(criteria).offset((number - 1) * limit), limit)
+
+
+def count(criteria: list) -> int:
+    """Return how many articles match listing criteria."""
+    return db.session.scalar(select(func.count(Article.id)).where(*criteria)) or 0

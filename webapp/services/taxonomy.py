@@ -1,0 +1,43 @@
+"""Find or create categories (by path) and tags (by name)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..content.slugs import slugify
+from ..extensions import db
+from ..models import Category, Tag
+
+
+def category_for_path(names: list[str]) -> Category | None:
+    """Return the category for a path such as ["机器学习", "深度学习"], creating missing levels."""
+    parent = None
+    for depth in range(len(names)):
+        path = "/".join(names[: depth + 1])
+        category = db.session.scalar(select(Category).where(Category.path == path))
+        if category is None:
+            category = Category(name=names[depth], path=path, parent=parent)
+            db.session.add(category)
+        parent = category
+    return parent
+
+
+def tags_for_names(names: list[str]) -> list[Tag]:
+    """Return the tags with these names, creating the missing ones; names equal by slug merge."""
+    tags: dict[str, Tag] = {}
+    for name in names:
+        slug = slugify(name) or name
+        if slug in tags:
+            continue
+        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        if tag is None:
+            tag = Tag(name=name, slug=slug)
+            db.session.add(tag)
+        tags[slug] = tag
+    return list(tags.values())
+
+
+def descendant_ids(category: Category) -> list[int]:
+    """Return the ids of a category and every category below it."""
+    below = Category.path.startswith(category.path + "/", autoescape=True)
+    return list(db.session.scalars(select(Category.id).where((Category.id == category.id) | below)))
