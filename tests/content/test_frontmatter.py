@@ -84,7 +84,10 @@ def test_naive_dates_are_read_in_the_site_time_zone():
 
 def test_category_path_forms():
     assert normalise({"categories": "机器学习"}, UTC).category_path == ["机器学习"]
-    assert normalise({"categories": "机器学习/深度学习"}, UTC).category_path == ["机器学习", "深度学习"]
+    assert normalise({"categories": "机器学习/深度学习"}, UTC).category_path == [
+        "机器学习",
+        "深度学习",
+    ]
     assert normalise({"categories": ["A", "B"]}, UTC).category_path == ["A", "B"]
 
 
