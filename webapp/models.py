@@ -50,13 +50,10 @@ class Category(db.Model):
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent")
 
-    def trail(self) -> list[Category]:
-        """Return the categories from the root down to this one."""
-        chain, node = [], self
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return chain[::-1]
+    def trail(self) -> list[tuple[str, str]]:
+        """Return (name, path) from the root category down to this one, without queries."""
+        names = self.path.split("/")
+        return [(name, "/".join(names[: depth + 1])) for depth, name in enumerate(names)]
 
 
 class Tag(db.Model):

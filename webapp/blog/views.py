@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
 from ..models import PUBLISHED, Article, Category, Tag
@@ -91,7 +92,16 @@ def tag(slug: str):
 def article(slug: str):
     """Show one published article from its stored HTML (never re-rendered on a read)."""
     found = db.session.scalar(
-        select(Article).where(Article.slug == slug, Article.status == PUBLISHED)
+        select(Article)
+        .where(Article.slug == slug, Article.status == PUBLISHED)
+        .options(
+            # The page shows stored HTML; the source and search text stay in the database.
+            defer(Article.source_md),
+            defer(Article.search_text),
+            defer(Article.front_matter),
+            joinedload(Article.category),
+            selectinload(Article.tags),
+        )
     )
     if found is None:
         abort(404)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..extensions import db
 from ..models import PUBLISHED, Article, Category, Tag, article_tags
@@ -16,6 +16,16 @@ from .taxonomy import descendant_ids
 EPOCH = datetime(1970, 1, 1)
 _CURSOR = re.compile(r"(\d{1,18})-(\d{1,18})")
 MAX_PAGE_NUMBER = 1_000_000
+CARD_COLUMNS = (
+    Article.id,
+    Article.slug,
+    Article.title,
+    Article.excerpt,
+    Article.lang,
+    Article.reading_minutes,
+    Article.updated_at,
+    Article.category_id,
+)
 
 
 class BadPageRequest(ValueError):
@@ -81,7 +91,12 @@ def _cards(criteria: list) -> Select:
     return (
         select(Article)
         .where(*criteria)
-        .options(joinedload(Article.category), selectinload(Article.tags))
+        .options(
+            # A card needs none of the big text columns (source, HTML, search text).
+            load_only(*CARD_COLUMNS),
+            joinedload(Article.category),
+            selectinload(Article.tags),
+        )
         .order_by(Article.updated_at.desc(), Article.id.desc())
     )
 
