@@ -84,7 +84,9 @@ def test_index_shows_header_and_latest_updates_heading(client, add_article):
     html = client.get("/").get_data(as_text=True)
     assert "INCOMING TRANSMISSION" in html
     assert "LATEST UPDATES" in html
-    assert 'lang="en"' in html
+    assert '<html lang="en">' in html
+    assert '<h1 class="site-title">' in html  # one h1 per page: the site on the home page
+    assert html.count("<h1") == 1
 
 
 def test_site_title_and_tagline_are_configurable(app, client, add_article):
