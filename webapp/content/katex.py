@@ -108,7 +108,12 @@ def clean_message(message: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _render_cached(tex: str, display: bool, output: str) -> tuple[bool, str]:
-    """Render through V8; return (True, html) or (False, error message)."""
+    """Render through V8; return (True, html) or (False, KaTeX's message).
+
+    Only KaTeX's own verdicts are returned (and so cached); a failure of the engine itself
+    (a timeout, V8 trouble) raises KatexError, which lru_cache does not remember, so the
+    same formula is tried afresh next time.
+    """
     if len(tex) > MAX_TEX_LENGTH:
         return False, f"formula longer than {MAX_TEX_LENGTH} characters"
     tex = _UNSUPPORTED_ENVIRONMENTS.sub(r"\\\1{gather\2}", tex)
@@ -120,10 +125,10 @@ def _render_cached(tex: str, display: bool, output: str) -> tuple[bool, str]:
             raw = engine.render(
                 tex, display, output, MAX_SIZE_EM, MAX_EXPAND, timeout_sec=CALL_TIMEOUT_SECONDS
             )
-        except JSTimeoutException:
-            return False, f"rendering took longer than {CALL_TIMEOUT_SECONDS:g} s"
+        except JSTimeoutException as error:
+            raise KatexError(f"rendering took longer than {CALL_TIMEOUT_SECONDS:g} s") from error
         except Exception as error:  # out of memory, or a value V8 could not convert
-            return False, f"KaTeX failed: {error or type(error).__name__}"
+            raise KatexError(f"KaTeX failed: {error or type(error).__name__}") from error
     if not isinstance(raw, str):
         return False, "KaTeX returned no HTML"
     status, _, payload = raw.partition(":")
