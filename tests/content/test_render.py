@@ -14,7 +14,8 @@ from webapp.content.render import RenderResult, render_markdown
 
 from .test_math import read
 
-CORPUS = Path("/work/shared/corpus/realworld")
+# The shared test documents sit beside the project folder: ../shared/corpus/realworld.
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "realworld"
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 
 
