@@ -144,3 +144,41 @@ def test_broken_front_matter_saves_nothing(app):
 def test_description_overrides_the_cut_excerpt(app):
     text = "---\ntitle: T\ndescription: A hand-written summary.\n---\nLong body text.\n"
     assert excerpt_of(app, text) == "A hand-written summary."
+
+
+def test_more_marker_ends_the_excerpt_early(app):
+    text = en("First paragraph with $x$\n\n<!-- more -->\n\nThe rest of the article.\n")
+    assert excerpt_of(app, text) == "First paragraph with [Math]..."
+
+
+def test_slug_stays_when_the_title_changes_on_reupload(app):
+    with app.app_context():
+        first = publish("---\ntitle: 第一版标题\n---\n正文\n", filename="note.md").article
+        assert first.slug == "第一版标题"
+        second = publish("---\ntitle: Renamed\n---\n正文\n", filename="note.md")
+        assert second.outcome == UPDATED and second.article.id == first.id
+        assert second.article.slug == "第一版标题" and second.article.title == "Renamed"
+
+
+def test_same_title_in_two_files_gets_two_unique_slugs(app):
+    with app.app_context():
+        one = publish("---\ntitle: Notes\n---\nA\n", filename="a.md").article
+        two = publish("---\ntitle: Notes\n---\nB\n", filename="b.md").article
+        assert (one.slug, two.slug) == ("notes", "notes-2")
+
+
+def test_failed_publish_leaves_no_orphan_image(app, monkeypatch):
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    with app.app_context():
+        from pathlib import Path
+
+        uploads = Path(app.instance_path) / "uploads"
+
+        def explode(*args, **kwargs):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr("webapp.services.publishing.Revision", explode)
+        with pytest.raises(RuntimeError):
+            publish("---\ntitle: P\n---\n![x](x.png)\n", load_image=lambda ref: png)
+        assert not list(uploads.glob("*.png"))
+        assert db.session.scalar(select(Article)) is None

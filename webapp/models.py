@@ -96,6 +96,11 @@ class Article(db.Model):
     # Moves only when the content changes; the listing orders by it.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    # The uploaded file's name: a re-upload of the same file finds its article by it, so the
+    # slug stays put when the title changes.
+    source_filename: Mapped[str | None] = mapped_column(String(500), index=True)
+    # Set while the article is in the trash; readers never see it, authors can restore it.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     category: Mapped[Category | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
@@ -107,7 +112,7 @@ class Article(db.Model):
     @property
     def is_published(self) -> bool:
         """Tell whether readers may see the article."""
-        return self.status == PUBLISHED
+        return self.status == PUBLISHED and self.deleted_at is None
 
     @property
     def has_math(self) -> bool:
@@ -166,3 +171,53 @@ class ArticleImage(db.Model):
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"))
 
     asset: Mapped[Asset] = relationship()
+
+
+class User(db.Model):
+    """An author who may sign in and write; only a password hash is stored."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Flask-Login's user interface, written out rather than inherited from UserMixin.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in the session."""
+        return str(self.id)
+
+
+class ApiToken(db.Model):
+    """A personal access token for the publishing API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters, shown in lists so an author can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """One failed sign-in, counted per account and per address to slow down guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_lookup", "username", "address", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
-from ..models import PUBLISHED, Article, Category, Tag
+from ..models import Article, Category, Tag
 from ..services import listing
 from ..services.assets import uploads_dir
 
@@ -93,7 +93,7 @@ def article(slug: str):
     """Show one published article from its stored HTML (never re-rendered on a read)."""
     found = db.session.scalar(
         select(Article)
-        .where(Article.slug == slug, Article.status == PUBLISHED)
+        .where(Article.slug == slug, *listing.everything())
         .options(
             # The page shows stored HTML; the source and search text stay in the database.
             defer(Article.source_md),

@@ -55,8 +55,12 @@ def uploads_dir() -> Path:
     return folder
 
 
-def store_image(data: bytes) -> Asset:
-    """Store image bytes once per content hash and return their Asset row (not yet committed)."""
+def store_image(data: bytes, written: list[Path] | None = None) -> Asset:
+    """Store image bytes once per content hash and return their Asset row (not yet committed).
+
+    A file this call creates is appended to `written`, so that a failed transaction can
+    remove it again instead of leaving an orphan on disk.
+    """
     mime, extension = sniff_image(data)
     digest = hashlib.sha256(data).hexdigest()
     asset = db.session.scalar(select(Asset).where(Asset.sha256 == digest))
@@ -69,4 +73,6 @@ def store_image(data: bytes) -> Asset:
         partial = target.with_suffix(f".{os.getpid()}.part")
         partial.write_bytes(data)
         partial.replace(target)
+        if written is not None:
+            written.append(target)
     return asset

@@ -71,8 +71,8 @@ class Page:
 
 
 def everything() -> list:
-    """Return the criteria of the main listing: every published article."""
-    return [Article.status == PUBLISHED]
+    """Return the criteria of the main listing: every published article not in the trash."""
+    return [Article.status == PUBLISHED, Article.deleted_at.is_(None)]
 
 
 def in_category(category: Category) -> list:

@@ -7,15 +7,16 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from markupsafe import escape
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from ..content.excerpt import body_text, make_excerpt
+from ..content.excerpt import ELLIPSIS, body_text, make_excerpt
 from ..content.frontmatter import split_front_matter
 from ..content.language import detect_lang, reading_stats
 from ..content.metadata import ArticleMeta, normalise
@@ -29,6 +30,7 @@ from .taxonomy import category_for_path, tags_for_names
 # Bump when the pipeline's output changes, so `flask rerender` knows what is stale.
 RENDER_VERSION = 1
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+_MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _FIRST_HEADING = re.compile(r"\A\s*# +(?P<title>[^\n]+?)\s*#*\s*(\n|\Z)")
 
 ImageLoader = Callable[[str], bytes | None]
@@ -72,9 +74,10 @@ def split_title(body: str, meta: ArticleMeta, filename: str | None) -> tuple[str
 class _ImageBinder:
     """Resolves image references while rendering: stores new images, reuses linked ones."""
 
-    def __init__(self, article: Article, load: ImageLoader | None):
+    def __init__(self, article: Article, load: ImageLoader | None, written: list[Path]):
         self.article = article
         self.load = load
+        self.written = written
         self.links = {link.reference: link for link in article.images}
         self.used: set[str] = set()
         self.missing: list[str] = []
@@ -86,7 +89,7 @@ class _ImageBinder:
         data = self.load(reference) if self.load else None
         if data is not None:
             try:
-                asset = store_image(data)
+                asset = store_image(data, self.written)
             except UnsupportedImage as error:
                 self.missing.append(f"{src}: {error}")
                 return None
@@ -104,21 +107,36 @@ class _ImageBinder:
         return media_url(link.asset)
 
 
-def render_into(article: Article, load_image: ImageLoader | None = None) -> list[str]:
-    """Render the article's stored source into its HTML, excerpt and text; return warnings."""
+def choose_excerpt(meta: ArticleMeta, body: str, html: str, lang: str) -> str:
+    """Return the card excerpt: the author's summary, the text before <!-- more -->, or a cut."""
+    if meta.description:
+        return make_excerpt(f"<p>{escape(meta.description)}</p>", lang)
+    marker = _MORE_MARKER.search(body)
+    if marker is None:
+        return make_excerpt(html, lang)
+    excerpt = make_excerpt(render_markdown(body[: marker.start()]).html, lang)
+    # The article goes on past the marker, so the excerpt always reads as a beginning.
+    return excerpt if excerpt.endswith(ELLIPSIS) else excerpt + ELLIPSIS
+
+
+def render_into(
+    article: Article, load_image: ImageLoader | None = None, written: list[Path] | None = None
+) -> list[str]:
+    """Render the article's stored source into its HTML, excerpt and text; return warnings.
+
+    Image files newly written to disk are appended to `written`, so a caller can remove
+    them again if its transaction fails.
+    """
     document = split_front_matter(article.source_md)
     meta = normalise(document.meta, site_timezone())
     _, body = split_title(document.body, meta, None)
-    binder = _ImageBinder(article, load_image)
+    binder = _ImageBinder(article, load_image, written if written is not None else [])
     result = render_markdown(body, resolve_image=binder)
     text = body_text(result.html)
     article.lang = detect_lang(text, meta.lang)
     article.html = result.html
     article.toc_html = result.toc_html
-    article.excerpt = make_excerpt(result.html, article.lang)
-    if meta.description:
-        # An author-written summary wins over the one cut from the body.
-        article.excerpt = make_excerpt(f"<p>{escape(meta.description)}</p>", article.lang)
+    article.excerpt = choose_excerpt(meta, body, result.html, article.lang)
     article.search_text = f"{article.title}\n{text}"
     article.word_count, article.reading_minutes = reading_stats(text)
     article.render_version = RENDER_VERSION
@@ -133,25 +151,70 @@ def site_timezone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("SITE_TIMEZONE", "UTC"))
 
 
+def unique_slug(base: str) -> str:
+    """Return base, or base-2, base-3 … whichever no article has yet."""
+    taken = set(
+        db.session.scalars(
+            select(Article.slug).where(Article.slug.startswith(base, autoescape=True))
+        )
+    )
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def find_article(meta: ArticleMeta, title: str, filename: str | None) -> Article | None:
+    """Find the article a document updates: by front matter slug, file name, or title."""
+    if meta.slug:
+        return db.session.scalar(select(Article).where(Article.slug == meta.slug))
+    if filename:
+        return db.session.scalar(
+            select(Article).where(Article.source_filename == filename).order_by(Article.id)
+        )
+    return db.session.scalar(select(Article).where(Article.slug == slugify(title)))
+
+
 def publish(
     text: str, *, filename: str | None = None, load_image: ImageLoader | None = None
 ) -> PublishResult:
-    """Create or update the article a Markdown document describes, and commit it."""
+    """Create or update the article a Markdown document describes, and commit it.
+
+    `filename` is the uploaded file's base name. Two uploads of one new article racing
+    each other both try to insert it; the loser retries once and becomes an update.
+    """
+    for attempt in (1, 2):
+        try:
+            return _publish_once(text, filename, load_image)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _publish_once(text: str, filename: str | None, load_image: ImageLoader | None) -> PublishResult:
     document = split_front_matter(text)
     meta = normalise(document.meta, site_timezone())
     title, _ = split_title(document.body, meta, filename)
-    stem = PurePosixPath(filename).stem if filename else ""
-    slug = meta.slug or slugify(stem) or slugify(title) or source_hash(text)[:12]
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    article = find_article(meta, title, filename)
     digest = source_hash(text)
     status = DRAFT if meta.draft else PUBLISHED
-    if article is not None and article.source_hash == digest and article.status == status:
+    if (
+        article is not None
+        and article.source_hash == digest
+        and article.status == status
+        and article.deleted_at is None
+    ):
         return PublishResult(article, UNCHANGED)
     now = utcnow()
     outcome = UPDATED if article is not None else CREATED
+    written: list[Path] = []
     try:
         if article is None:
-            article = Article(slug=slug, created_at=now)
+            base = meta.slug or slugify(title) or source_hash(text)[:12]
+            article = Article(slug=unique_slug(base), created_at=now, source_filename=filename)
             article.published_at = meta.date or now
             article.updated_at = meta.updated or meta.date or now
             db.session.add(article)
@@ -162,12 +225,16 @@ def publish(
         article.source_hash = digest
         article.front_matter = document.meta
         article.status = status
+        article.deleted_at = None
         article.category = category_for_path(meta.category_path)
         article.tags = tags_for_names(meta.tags)
-        warnings = render_into(article, load_image)
+        warnings = render_into(article, load_image, written)
         article.revisions.append(Revision(source_md=text, source_hash=digest, created_at=now))
         db.session.commit()
-    except Exception:
+    except BaseException:
         db.session.rollback()
+        # Files stored for this document alone must not outlive its rolled-back rows.
+        for path in written:
+            path.unlink(missing_ok=True)
         raise
     return PublishResult(article, outcome, warnings)
