@@ -36,8 +36,13 @@ DEFAULTS = {
     "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
     "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_MIN_SIZE": 500,
-    "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+    # Upload limits: each file, and one whole upload (also a zip's unpacked size).
+    "MAX_FILE_SIZE": 10 * 1024 * 1024,
+    "MAX_UPLOAD_SIZE": 100 * 1024 * 1024,
 }
+
+# Room for the multipart envelope and form fields around the files themselves.
+FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
 def sqlite_uri(instance_path: str) -> str:
@@ -72,6 +77,8 @@ def configure(app, test_config: dict | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(os.environ["DATABASE_URL"])
     else:
         app.config.from_mapping(test_config)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_SIZE"] + FORM_OVERHEAD_BYTES
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 

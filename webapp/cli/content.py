@@ -1,4 +1,4 @@
-"""`flask --app webapp …` commands: init-db, load-demo, rerender."""
+"""Content commands: init-db, load-demo, rerender."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Article
-from .services.publishing import publish, render_into
+from ..extensions import db
+from ..models import Article
+from ..services.publishing import publish, render_into
 
-DEMO_DIR = Path(__file__).with_name("demo")
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
 
 def file_loader(base: Path, root: Path):
@@ -80,7 +80,7 @@ def rerender_command() -> None:
     click.echo(f"Re-rendered {len(ids)} articles; {changed} changed.")
 
 
-def init_app(app: Flask) -> None:
-    """Register the commands."""
+def register(app: Flask) -> None:
+    """Register the content commands."""
     for command in (init_db_command, load_demo_command, rerender_command):
         app.cli.add_command(command)

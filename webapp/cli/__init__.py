@@ -1,0 +1,12 @@
+"""`flask --app webapp …` commands, one module per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import content
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group's commands."""
+    content.register(app)
