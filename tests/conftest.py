@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import struct
+import zlib
 from datetime import datetime, timedelta
 from itertools import count
 
@@ -11,6 +14,7 @@ import pytest
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import PUBLISHED, Article
+from webapp.services import accounts
 from webapp.services.taxonomy import category_for_path, tags_for_names
 
 BASE_TIME = datetime(2026, 1, 1, 12, 0, 0)
@@ -78,6 +82,58 @@ def add_article(app):
             return article.id
 
     return add
+
+
+def tiny_png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (11, 122, 100)) -> bytes:
+    """Return a real PNG of one colour, small enough to build in a test."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+ADMIN_NAME = "author"
+ADMIN_PASSWORD = "correct horse battery staple"
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_from(client, url: str = "/admin/login") -> str:
+    """Return the CSRF token a page's form carries, as a browser would submit it."""
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF_FIELD.search(html)
+    assert match, f"no CSRF field on {url}"
+    return match.group(1)
+
+
+@pytest.fixture
+def admin_user(app):
+    """Create an author account; return (username, password)."""
+    with app.app_context():
+        accounts.create_user(ADMIN_NAME, ADMIN_PASSWORD)
+    return ADMIN_NAME, ADMIN_PASSWORD
+
+
+@pytest.fixture
+def signed_in_client(client, admin_user):
+    """Return a client signed in through the form; its CSRF token is `client.csrf_token`."""
+    token = csrf_token_from(client)
+    response = client.post(
+        "/admin/login",
+        data={"username": ADMIN_NAME, "password": ADMIN_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    # Signing in starts a fresh session, so the form token changes too.
+    client.csrf_token = csrf_token_from(client, "/admin/upload")
+    return client
 
 
 @pytest.hookimpl(hookwrapper=True)

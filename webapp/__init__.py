@@ -23,16 +23,24 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.instance_path = test_config["INSTANCE_PATH"]
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import cli, errors, pages
+    from . import admin, api, cli, errors, pages
     from .blog import views as blog
     from .config import configure
-    from .extensions import compress, db
+    from .extensions import compress, csrf, db
 
     configure(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     compress.init_app(app)
+    csrf.init_app(app)
     pages.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(blog.bp)
+    admin.init_app(app)
+    api.init_app(app)
     return app

@@ -39,6 +39,19 @@ DEFAULTS = {
     # Upload limits: each file, and one whole upload (also a zip's unpacked size).
     "MAX_FILE_SIZE": 10 * 1024 * 1024,
     "MAX_UPLOAD_SIZE": 100 * 1024 * 1024,
+    # Sign-in: the session cookie is out of reach of scripts and of other sites' forms.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # A form's CSRF token lives as long as the session: an author who edits for two hours
+    # must not lose the edit to an expired token.
+    "WTF_CSRF_TIME_LIMIT": None,
+    # Failed sign-ins allowed per account and per address within the window (seconds).
+    "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_FAILURE_WINDOW": 15 * 60,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto may be believed.
+    "TRUSTED_PROXIES": 0,
 }
 
 # Room for the multipart envelope and form fields around the files themselves.
@@ -79,6 +92,10 @@ def configure(app, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_SIZE"] + FORM_OVERHEAD_BYTES
+    # Pasted or edited Markdown arrives as a form field, not a file: allow it a file's size
+    # (werkzeug's default of 500 kB would refuse a long article).
+    if app.config.get("MAX_FORM_MEMORY_SIZE") in (None, 500_000):
+        app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_FILE_SIZE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 

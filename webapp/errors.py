@@ -1,9 +1,10 @@
-"""Error pages in the site's style, for readers and for htmx requests alike."""
+"""Error pages in the site's style, for readers and for htmx requests alike; JSON for the API."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from .services.listing import BadPageRequest
 
@@ -13,10 +14,45 @@ MESSAGES = {
     405: "That method is not allowed here.",
     413: "The upload is larger than this site accepts.",
 }
+TITLES = {413: "Upload too large"}
+API_PREFIX = "/api/"
+
+
+def human_size(size: int) -> str:
+    """Return a byte count as people write it: 100 MB, 512 KB, 300 bytes."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def upload_limits_message() -> str:
+    """Return the configured upload limits in plain words."""
+    config = current_app.config
+    return (
+        f"Uploads are limited to {human_size(config['MAX_UPLOAD_SIZE'])} in total "
+        f"and {human_size(config['MAX_FILE_SIZE'])} per file."
+    )
+
+
+def describe_http_error(error: HTTPException) -> str:
+    """Return what an error page says; an oversize upload names the limits."""
+    code = error.code or 500
+    if isinstance(error, RequestEntityTooLarge):
+        # werkzeug's own description is generic; ingest's names the file and its limit.
+        specific = error.description != RequestEntityTooLarge.description
+        if not specific:
+            return upload_limits_message()
+        # Not capitalised: it may begin with a file name.
+        return f"Refused: {error.description.rstrip('.')}. {upload_limits_message()}"
+    return MESSAGES.get(code) or error.description or ""
 
 
 def render_error(code: int, title: str, message: str):
     """Render the error page (or, for htmx, just its message) with a status code."""
+    if request.path.startswith(API_PREFIX):
+        return jsonify(error=message), code
     template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
     return render_template(template, code=code, title=title, message=message), code
 
@@ -28,11 +64,18 @@ def init_app(app: Flask) -> None:
     def bad_page(error: BadPageRequest):
         return render_error(400, "Bad page link", str(error))
 
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = (
+            "This form was sent without a valid security token, perhaps from a page opened "
+            "before you signed in again. Reload the page and send the form once more."
+        )
+        return render_error(400, "Form expired", message)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        message = MESSAGES.get(code) or error.description or ""
-        return render_error(code, error.name, message)
+        return render_error(code, TITLES.get(code, error.name), describe_http_error(error))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

@@ -1,7 +1,9 @@
 """Flask extension objects, bound to the app in create_app."""
 
 from flask_compress import Compress
+from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -11,3 +13,5 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 compress = Compress()
+csrf = CSRFProtect()
+login_manager = LoginManager()

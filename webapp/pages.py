@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, url_for
 
 from . import vendor
+from .errors import human_size
 
 # Pages load nothing from elsewhere; KaTeX output needs style attributes, hence 'unsafe-inline'
 # for styles only. Scripts are our own file and htmx, both served from 'self'.
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     """Register template helpers and the response headers every page carries."""
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["isotime"] = iso_time
+    app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.globals.update(asset_url=asset_url, vendor_file=vendor.vendor_file)
 
     @app.context_processor

@@ -68,6 +68,7 @@ class LiveSite:
     titles: list[str]  # every published title, most recently updated first
     slugs: dict[str, str]  # title -> slug
     math_title: str = MATH_TITLE  # the article with inline, display and aligned math and code
+    app: object = None  # the served Flask app, for tests that need an app context (accounts)
 
 
 @dataclass
@@ -152,7 +153,7 @@ def live_site(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveSite(f"http://127.0.0.1:{server.server_port}", titles, slugs)
+        yield LiveSite(f"http://127.0.0.1:{server.server_port}", titles, slugs, app=app)
     finally:
         server.shutdown()
         server.server_close()

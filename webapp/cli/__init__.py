@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import content
+from . import accounts, content, transfer
 
 
 def init_app(app: Flask) -> None:
     """Register every command group's commands."""
+    accounts.register(app)
     content.register(app)
+    transfer.register(app)

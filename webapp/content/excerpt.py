@@ -106,6 +106,11 @@ class _Walker(HTMLParser):
                 self.segments.append(Segment(BREAK))
             if replaced in _PLACEHOLDERS:
                 self.segments.append(Segment(replaced))
+            elif replaced == IMAGE:
+                # A missing image's stand-in reads like the image: [ALT], or nothing.
+                alt = " ".join((attributes.get("aria-label") or "").split())
+                if alt:
+                    self.segments.append(Segment(IMAGE, alt))
         hides = replaced is not None
         self._stack.append((tag, hides))
         self._hidden += hides
@@ -141,12 +146,15 @@ class _Walker(HTMLParser):
 
 
 def _replacement(tag: str, attributes: dict[str, str | None]) -> str | None:
-    """Return what replaces an element's content: a placeholder kind, "drop" or None."""
+    """Return what replaces an element's content: a placeholder kind, image, "drop" or None."""
     classes = set((attributes.get("class") or "").split())
     if tag in _DROPPED_TAGS or classes & _DROPPED_CLASSES:
         return "drop"
     if tag == "sup" and (attributes.get("id") or "").startswith("fnref"):
         return "drop"
+    # render.py's stand-in for a missing image: its text is the alt text (or file name).
+    if "missing-image" in classes:
+        return IMAGE
     # Every <pre> is a code block, fenced or indented, highlighted or bare.
     if tag == "pre":
         return CODE

@@ -39,6 +39,8 @@ _LINK_TEXT_TAIL = re.compile(r"[^\[\]\n]*\]\s*[(\[]")
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n(?=[ \t]*(?:>[ \t]*)*(?:\n|$))")
 _TEX_SIGNS = re.compile(r"[\\^_{}=]")
+# A lone math symbol between dollars: "$n $", "$ x$", "$A'$".
+_SINGLE_SYMBOL = re.compile(r"[A-Za-z]'*")
 
 
 @dataclass(frozen=True)
@@ -278,8 +280,9 @@ class _Scanner:
         # An opening $ is followed by a non-space; a closing $ follows a non-space and is
         # not followed by a digit. So "costs $5 and $10 per day" holds no math.
         if position + 1 >= len(text) or text[position + 1].isspace():
-            return position + 1
+            return self.padded_dollar(position)
         search = position + 1
+        line_end = self.line_end(position, stop)
         while True:
             end = self.find_unescaped("$", search, stop)
             if end < 0:
@@ -288,7 +291,46 @@ class _Scanner:
             if not text[end - 1].isspace() and not after.isdigit() and end > position + 1:
                 self.found.append((position, end + 1, text[position + 1 : end], False))
                 return end + 1
+            if end < line_end and self.closes_padded(position, end):
+                # "$n $位大臣": MathJax pairs it, and passing it by would pair every later
+                # dollar of the paragraph with the wrong partner.
+                self.found.append((position, end + 1, text[position + 1 : end], False))
+                return end + 1
             search = end + 1
+
+    def line_end(self, position: int, stop: int) -> int:
+        """Return the offset of the end of position's line, at most stop."""
+        end = self.text.find("\n", position, stop)
+        return stop if end < 0 else end
+
+    def closes_padded(self, start: int, end: int) -> bool:
+        """Tell whether a $ on the opening's line, with a space inside it, closes a formula.
+
+        Authors who preview with MathJax write "$ y_3 = x^3$" and "$n $": accepted when
+        the content reads as TeX and the closing $ does not run into a word or a number,
+        so "$ 7 $", "$5 and $10" and "$ export PATH=$HOME" stay text.
+        """
+        text = self.text
+        after = text[end + 1 : end + 2]
+        # A Latin letter or digit right after it: "$HOME", "$10". CJK text may follow.
+        if (after.isascii() and after.isalnum()) or after.isdigit() or after in ("$", "_"):
+            return False
+        content = text[start + 1 : end].strip()
+        return bool(content) and bool(
+            _TEX_SIGNS.search(content) or _SINGLE_SYMBOL.fullmatch(content)
+        )
+
+    def padded_dollar(self, position: int) -> int:
+        """Handle "$ x^2$": an opening $ followed by a space, closed on the same line."""
+        text = self.text
+        stop = self.line_end(position, self.limit(position))
+        if text[position + 1 : position + 2] in ("", "\n"):
+            return position + 1
+        end = self.find_unescaped("$", position + 1, stop)
+        if end < 0 or text[end - 1].isspace() or not self.closes_padded(position, end):
+            return position + 1
+        self.found.append((position, end + 1, text[position + 1 : end], False))
+        return end + 1
 
 
 def _strip_quote_markers(tex: str, depth: int) -> str:

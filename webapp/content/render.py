@@ -7,9 +7,12 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pymdownx.slugs import slugify as pymdownx_slugify
 
@@ -46,9 +49,30 @@ _WIDE_NEWLINE = re.compile(
 )
 # Where newlines are content, not soft breaks.
 _VERBATIM = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _SRC_ATTR = re.compile(r"""(\ssrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
 _TOC_WRAPPER = re.compile(r'^\s*<div class="toc">\s*(.*?)\s*</div>\s*$', re.DOTALL)
+_ALT_ATTR = re.compile(r"""\salt\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
+# Obsidian's image embed: ![[a.png]], ![[folder/a.png|300]], ![[a.png|300x200]],
+# ![[a.png|alt text]]. Only image files: ![[Some note]] (a note transclusion) stays text.
+_EMBED_PATTERN = (
+    r"!\[\[(?P<target>[^\[\]|#^\n]+?\.(?i:png|jpe?g|gif|webp|svg|avif|bmp))"
+    r"(?:#[^\[\]|\n]*)?(?:\|(?P<options>[^\[\]\n]*))?\]\]"
+)
+_EMBED_SIZE = re.compile(r"(\d+)(?:x(\d+))?")
+
+
+class MissingImage:
+    """The type of MISSING_IMAGE."""
+
+    def __repr__(self) -> str:
+        return "MISSING_IMAGE"
+
+
+# What resolve_image returns for a local image that does not exist (or cannot be used):
+# the article then shows the image's alt text in its place instead of a broken <img>.
+MISSING_IMAGE = MissingImage()
+ImageResolver = Callable[[str], "str | MissingImage | None"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +152,24 @@ def _trim(paragraph: etree.Element) -> None:
         paragraph.text = paragraph.text.rstrip()
 
 
+class _EmbedProcessor(InlineProcessor):
+    """Turn an Obsidian embed into an <img>; runs after code spans, so never inside code."""
+
+    def handleMatch(self, match: re.Match[str], data: str):  # noqa: N802 - Markdown's API
+        target = match.group("target").strip()
+        attributes = {"src": quote(target, safe="/"), "alt": PurePosixPath(target).name}
+        for option in (match.group("options") or "").split("|"):
+            option = option.strip()
+            size = _EMBED_SIZE.fullmatch(option)
+            if size:
+                attributes["width"] = size.group(1)
+                if size.group(2):
+                    attributes["height"] = size.group(2)
+            elif option:
+                attributes["alt"] = option
+        return etree.Element("img", attributes), match.start(0), match.end(0)
+
+
 class _MathExtension(Extension):
     """Makes \\$ an escape and splits paragraphs around display formulas."""
 
@@ -141,6 +183,14 @@ class _MathExtension(Extension):
         splitter = _DisplayMathSplitter(md, self.protected.token_pattern(display_only=True))
         # After inline parsing (20), before prettify (10) and the table of contents (5).
         md.treeprocessors.register(splitter, "math_display_splitter", 15)
+
+
+class _EmbedExtension(Extension):
+    """Reads Obsidian's ![[image.png]] embeds."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        # After code spans (190) and escapes (180), before links and images (160, 150).
+        md.inlinePatterns.register(_EmbedProcessor(_EMBED_PATTERN, md), "obsidian_embed", 175)
 
 
 def _make_markdown(protected: ProtectedText) -> markdown.Markdown:
@@ -161,7 +211,7 @@ def _make_markdown(protected: ProtectedText) -> markdown.Markdown:
             "slugify": slugify,
         },
     }
-    extensions = [*_EXTENSIONS, _MathExtension(protected)]
+    extensions = [*_EXTENSIONS, _MathExtension(protected), _EmbedExtension()]
     return markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
 
 
@@ -177,20 +227,61 @@ def _join_wide_lines(text: str) -> str:
 
 
 def _rewrite_images(
-    text: str, resolve: Callable[[str], str | None] | None, sources: list[str]
-) -> str:
-    """Record every <img> src in order, and replace it by what resolve returns."""
+    text: str, resolve: ImageResolver | None, sources: list[str], token: str
+) -> tuple[str, list[tuple[str, str]]]:
+    """Record every <img> src in order, and replace it by what resolve returns.
 
-    def rewrite_src(match: re.Match[str]) -> str:
-        value = match.group(2)
+    An image resolve reports missing becomes the token `{token}{n}M`, and (alt, src) its
+    entry n in the returned list; _missing_placeholders puts the visible text there.
+    """
+    missing: list[tuple[str, str]] = []
+
+    def rewrite(tag: re.Match[str]) -> str:
+        found = _SRC_ATTR.search(tag.group())
+        if found is None:
+            return tag.group()
+        value = found.group(2)
         written = html.unescape(value[1:-1] if value[:1] in "\"'" else value)
         sources.append(written)
         resolved = resolve(written) if resolve else None
         if resolved is None:
-            return match.group()
-        return f'{match.group(1)}"{html.escape(resolved, quote=True)}"'
+            return tag.group()
+        if resolved is MISSING_IMAGE:
+            alt = _ALT_ATTR.search(tag.group())
+            alt_value = alt.group(1) if alt else ""
+            alt_text = html.unescape(alt_value[1:-1] if alt_value[:1] in "\"'" else alt_value)
+            missing.append((alt_text, written))
+            return f"{token}{len(missing) - 1}M"
+        start, end = found.span(2)
+        quoted = f'"{html.escape(resolved, quote=True)}"'
+        return tag.group()[:start] + quoted + tag.group()[end:]
 
-    return _IMG_TAG.sub(lambda tag: _SRC_ATTR.sub(rewrite_src, tag.group(), count=1), text)
+    return _IMG_TAG.sub(rewrite, text), missing
+
+
+def _missing_placeholders(
+    text: str, token: str, missing: list[tuple[str, str]], protected: ProtectedText
+) -> str:
+    """Put a visible stand-in, the alt text, where each missing image was."""
+    if not missing:
+        return text
+    formula = protected.token_pattern()
+
+    def placeholder(match: re.Match[str]) -> str:
+        alt, src = missing[int(match.group(1))]
+        # An alt attribute held formulas as tokens; show them as written.
+        alt = " ".join(formula.sub(lambda m: protected.formula_for(m).source, alt).split())
+        title = html.escape(unquote(src), quote=True)
+        if not alt:
+            name = PurePosixPath(unquote(src)).name or unquote(src)
+            return f'<span class="missing-image" title="{title}">{html.escape(name)}</span>'
+        label = html.escape(alt, quote=True)
+        return (
+            f'<span class="missing-image" role="img" aria-label="{label}" title="{title}">'
+            f"{html.escape(alt)}</span>"
+        )
+
+    return re.sub(f"{token}(\\d+)M", placeholder, text)
 
 
 def _render_formulas(protected: ProtectedText) -> tuple[list[str], list[str]]:
@@ -245,10 +336,12 @@ def _count_headings(tokens: list[dict]) -> int:
     return sum(1 + _count_headings(token.get("children", [])) for token in tokens)
 
 
-def render_markdown(
-    body: str, *, resolve_image: Callable[[str], str | None] | None = None
-) -> RenderResult:
-    """Render a Markdown body (front matter already removed) to sanitized HTML."""
+def render_markdown(body: str, *, resolve_image: ImageResolver | None = None) -> RenderResult:
+    """Render a Markdown body (front matter already removed) to sanitized HTML.
+
+    resolve_image maps each image src to the URL to show, None to leave it as written
+    (remote images), or MISSING_IMAGE to show the alt text in its place.
+    """
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     try:
         protected = protect_math(text)
@@ -263,7 +356,9 @@ def render_markdown(
     article = display_marker.sub(r"\1", article)
     article = _join_wide_lines(article)
     image_sources: list[str] = []
-    article = _rewrite_images(article, resolve_image, image_sources)
+    # The math token prefix occurs nowhere in the source, so neither does this token.
+    missing_token = f"{protected.prefix}IMG"
+    article, missing = _rewrite_images(article, resolve_image, image_sources, missing_token)
 
     rendered, math_errors = _render_formulas(protected)
     article = _restore_math(article, protected, rendered)
@@ -272,8 +367,11 @@ def render_markdown(
         wrapper = _TOC_WRAPPER.match(toc)
         toc = wrapper.group(1) if wrapper else toc
         toc_html = sanitize_html(_restore_math(toc, protected, rendered))
+    # The stand-ins are added after sanitising: nh3 keeps no role or aria-label on a span,
+    # and every piece of them is escaped here.
+    article = _missing_placeholders(sanitize_html(article), missing_token, missing, protected)
     return RenderResult(
-        html=sanitize_html(article),
+        html=article,
         toc_html=toc_html,
         heading_count=heading_count,
         math_errors=math_errors,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 from pathlib import Path
 
 from flask import current_app
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Asset
+from .svg import UnsafeSvg, sanitize_svg
 
 # Types are recognised by their first bytes, never by the file name.
 _SIGNATURES = (
@@ -20,9 +22,10 @@ _SIGNATURES = (
     (b"GIF87a", "image/gif", "gif"),
     (b"GIF89a", "image/gif", "gif"),
 )
-_SVG_START = re.compile(
-    rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]", re.S
-)
+# A document that starts like XML and has an <svg> element near the top is taken for an
+# SVG; svg.sanitize_svg then parses all of it and refuses anything that is not one.
+_XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<[?!a-zA-Z]")
+_SVG_ELEMENT = re.compile(rb"<svg[\s>/]")
 
 
 class UnsupportedImage(ValueError):
@@ -36,7 +39,8 @@ def sniff_image(data: bytes) -> tuple[str, str]:
             return mime, extension
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp", "webp"
-    if _SVG_START.match(data[:4096]):
+    head = data[:4096]
+    if _XML_START.match(head) and _SVG_ELEMENT.search(head):
         return "image/svg+xml", "svg"
     raise UnsupportedImage("not a PNG, JPEG, GIF, WebP or SVG image")
 
@@ -62,6 +66,12 @@ def store_image(data: bytes, written: list[Path] | None = None) -> Asset:
     remove it again instead of leaving an orphan on disk.
     """
     mime, extension = sniff_image(data)
+    if extension == "svg":
+        # What is stored (and addressed by its hash) is the sanitised copy, never the upload.
+        try:
+            data = sanitize_svg(data)
+        except UnsafeSvg as error:
+            raise UnsupportedImage(f"SVG refused: {error}") from None
     digest = hashlib.sha256(data).hexdigest()
     asset = db.session.scalar(select(Asset).where(Asset.sha256 == digest))
     if asset is None:
@@ -69,8 +79,9 @@ def store_image(data: bytes, written: list[Path] | None = None) -> Asset:
         db.session.add(asset)
     target = uploads_dir() / asset.filename
     if not target.exists():
-        # Write then rename, so a reader never sees half a file.
-        partial = target.with_suffix(f".{os.getpid()}.part")
+        # Write then rename, so a reader never sees half a file; the temporary name is
+        # unique per call, so two threads storing the same image do not share it.
+        partial = target.with_suffix(f".{os.getpid()}.{secrets.token_hex(6)}.part")
         partial.write_bytes(data)
         partial.replace(target)
         if written is not None:

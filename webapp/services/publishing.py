@@ -20,7 +20,7 @@ from ..content.excerpt import ELLIPSIS, body_text, make_excerpt
 from ..content.frontmatter import split_front_matter
 from ..content.language import detect_lang, reading_stats
 from ..content.metadata import ArticleMeta, normalise
-from ..content.render import render_markdown
+from ..content.render import MISSING_IMAGE, ImageResolver, MissingImage, render_markdown
 from ..content.slugs import slugify
 from ..extensions import db
 from ..models import DRAFT, PUBLISHED, Article, ArticleImage, Revision, utcnow
@@ -28,12 +28,14 @@ from .assets import UnsupportedImage, media_url, store_image
 from .taxonomy import category_for_path, tags_for_names
 
 # Bump when the pipeline's output changes, so `flask rerender` knows what is stale.
-RENDER_VERSION = 1
+# 2: missing images show their alt text, Obsidian embeds, "$ x^2$" math.
+RENDER_VERSION = 2
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _FIRST_HEADING = re.compile(r"\A\s*# +(?P<title>[^\n]+?)\s*#*\s*(\n|\Z)")
 
 ImageLoader = Callable[[str], bytes | None]
+_ALT_SHOWN = "the article shows its alt text"
 
 
 @dataclass
@@ -82,17 +84,19 @@ class _ImageBinder:
         self.used: set[str] = set()
         self.missing: list[str] = []
 
-    def __call__(self, src: str) -> str | None:
+    def __call__(self, src: str) -> str | MissingImage | None:
         reference = normalise_reference(src)
         if reference is None:
             return None
-        data = self.load(reference) if self.load else None
-        if data is not None:
-            try:
-                asset = store_image(data, self.written)
-            except UnsupportedImage as error:
-                self.missing.append(f"{src}: {error}")
-                return None
+        shown = unquote(src)
+        try:
+            data = self.load(reference) if self.load else None
+            asset = store_image(data, self.written) if data is not None else None
+        except UnsupportedImage as error:
+            # Raised by store_image, and by a loader for a file it cannot hand over.
+            self.missing.append(f"image {shown} cannot be used: {error} ({_ALT_SHOWN})")
+            return MISSING_IMAGE
+        if asset is not None:
             link = self.links.get(reference)
             if link is None:
                 link = ArticleImage(reference=reference, asset=asset)
@@ -101,8 +105,8 @@ class _ImageBinder:
             link.asset = asset
         link = self.links.get(reference)
         if link is None:
-            self.missing.append(src)
-            return None
+            self.missing.append(f"image not in the upload: {shown} ({_ALT_SHOWN})")
+            return MISSING_IMAGE
         self.used.add(reference)
         return media_url(link.asset)
 
@@ -119,6 +123,56 @@ def choose_excerpt(meta: ArticleMeta, body: str, html: str, lang: str) -> str:
     return excerpt if excerpt.endswith(ELLIPSIS) else excerpt + ELLIPSIS
 
 
+@dataclass
+class RenderedDocument:
+    """A Markdown document taken through the whole pipeline, with nothing stored yet."""
+
+    front_matter: dict  # the original keys, JSON-friendly
+    meta: ArticleMeta
+    title: str
+    html: str
+    toc_html: str
+    excerpt: str
+    text: str  # the body's plain text (search, reading time)
+    lang: str
+    word_count: int
+    reading_minutes: int
+    math_errors: list[str]
+
+
+def render_document(
+    text: str,
+    *,
+    filename: str | None = None,
+    resolve_image: ImageResolver | None = None,
+) -> RenderedDocument:
+    """Render a document exactly as publishing would; raise on broken front matter.
+
+    Shared by render_into (which stores the result) and the author's live preview (which
+    only shows it). `text` must have \n line ends.
+    """
+    document = split_front_matter(text)
+    meta = normalise(document.meta, site_timezone())
+    title, body = split_title(document.body, meta, filename)
+    result = render_markdown(body, resolve_image=resolve_image)
+    plain = body_text(result.html)
+    lang = detect_lang(plain, meta.lang)
+    word_count, reading_minutes = reading_stats(plain)
+    return RenderedDocument(
+        front_matter=document.meta,
+        meta=meta,
+        title=title,
+        html=result.html,
+        toc_html=result.toc_html,
+        excerpt=choose_excerpt(meta, body, result.html, lang),
+        text=plain,
+        lang=lang,
+        word_count=word_count,
+        reading_minutes=reading_minutes,
+        math_errors=result.math_errors,
+    )
+
+
 def render_into(
     article: Article, load_image: ImageLoader | None = None, written: list[Path] | None = None
 ) -> list[str]:
@@ -127,23 +181,19 @@ def render_into(
     Image files newly written to disk are appended to `written`, so a caller can remove
     them again if its transaction fails.
     """
-    document = split_front_matter(article.source_md)
-    meta = normalise(document.meta, site_timezone())
-    _, body = split_title(document.body, meta, None)
     binder = _ImageBinder(article, load_image, written if written is not None else [])
-    result = render_markdown(body, resolve_image=binder)
-    text = body_text(result.html)
-    article.lang = detect_lang(text, meta.lang)
-    article.html = result.html
-    article.toc_html = result.toc_html
-    article.excerpt = choose_excerpt(meta, body, result.html, article.lang)
-    article.search_text = f"{article.title}\n{text}"
-    article.word_count, article.reading_minutes = reading_stats(text)
+    rendered = render_document(article.source_md, resolve_image=binder)
+    article.lang = rendered.lang
+    article.html = rendered.html
+    article.toc_html = rendered.toc_html
+    article.excerpt = rendered.excerpt
+    article.search_text = f"{article.title}\n{rendered.text}"
+    article.word_count, article.reading_minutes = rendered.word_count, rendered.reading_minutes
     article.render_version = RENDER_VERSION
     for reference in [ref for ref in binder.links if ref not in binder.used]:
         article.images.remove(binder.links[reference])
-    warnings = [f"image not found in the upload: {src}" for src in binder.missing]
-    return warnings + [f"formula not rendered: {message}" for message in result.math_errors]
+    warnings = list(dict.fromkeys(binder.missing))  # one warning per image, not per mention
+    return warnings + [f"formula not rendered: {message}" for message in rendered.math_errors]
 
 
 def site_timezone() -> ZoneInfo:

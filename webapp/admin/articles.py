@@ -1,0 +1,131 @@
+"""Managing articles: the list, the editor, publish and unpublish, the trash."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+
+from ..blog.views import wants_fragment
+from ..content.frontmatter import FrontMatterError
+from ..content.metadata import MetadataError
+from ..models import PUBLISHED, Article
+from ..services import authoring
+from ..services.preview import build_preview, stored_preview
+from . import bp
+from .auth import safe_next
+
+
+def article_or_404(article_id: int) -> Article:
+    """Return the article with this id (draft or trashed too), or answer 404."""
+    article = authoring.get_article(article_id)
+    if article is None:
+        abort(404)
+    return article
+
+
+def back_to(default: str) -> str:
+    """Return the local page a form asked to come back to, else `default`."""
+    return safe_next(request.form.get("next")) or default
+
+
+def flash_warnings(warnings: list[str]) -> None:
+    """Show each pipeline warning after a redirect."""
+    for warning in warnings:
+        flash(f"Warning: {warning}", "warning")
+
+
+@bp.get("/")
+def index():
+    """Open the author's start page, the article list."""
+    return redirect(url_for("admin.articles"))
+
+
+@bp.get("/articles")
+def articles():
+    """List every article with its status and dates, filtered by title; htmx gets the table."""
+    query = request.args.get("q", "").strip()
+    status = request.args.get("status") or None
+    table = authoring.list_articles(query, status, request.args.get("page", 1, type=int))
+    template = "admin/_article_table.html" if wants_fragment() else "admin/articles.html"
+    response = make_response(render_template(template, table=table, query=query, status=status))
+    # The same URL answers with the table alone or the whole page, depending on HX-Request.
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
+def edit(article_id: int):
+    """Show the verbatim source with a preview; save it as the current version and a revision."""
+    article = article_or_404(article_id)
+    if request.method == "GET":
+        source, preview = article.source_md, stored_preview(article)
+        return render_template("admin/edit.html", article=article, source=source, preview=preview)
+    source = request.form.get("source", "")
+    if request.form.get("action") == "preview":
+        preview = build_preview(source, article)
+        return render_template("admin/edit.html", article=article, source=source, preview=preview)
+    try:
+        result = authoring.save_source(article, source)
+    except (FrontMatterError, MetadataError) as error:
+        message = authoring.describe_source_error(error) + " Nothing was saved."
+        page = render_template("admin/edit.html", article=article, source=source, error=message)
+        return page, 422
+    if result.outcome == authoring.UNCHANGED:
+        flash("No changes to save: the source is the same as the current version.")
+    else:
+        flash("Saved. The previous version is kept in the revision history.", "success")
+    flash_warnings(result.warnings)
+    return redirect(url_for("admin.edit", article_id=article.id))
+
+
+@bp.post("/articles/<int:article_id>/status")
+def set_status(article_id: int):
+    """Publish an article, or take it back to a draft that readers cannot see."""
+    article = article_or_404(article_id)
+    status = request.form.get("status")
+    if status not in authoring.STATUSES:
+        abort(400)
+    authoring.set_status(article, status)
+    if status == PUBLISHED:
+        flash(f"“{article.title}” is published.", "success")
+    else:
+        flash(f"“{article.title}” is a draft now: readers no longer see it.", "success")
+    return redirect(back_to(url_for("admin.articles")))
+
+
+@bp.route("/articles/<int:article_id>/delete", methods=["GET", "POST"])
+def delete(article_id: int):
+    """Ask whether to delete an article, then move it to the trash."""
+    article = article_or_404(article_id)
+    if request.method == "GET":
+        return render_template("admin/delete.html", article=article)
+    authoring.move_to_trash(article)
+    flash(f"“{article.title}” moved to the trash. You can restore it from there.", "success")
+    return redirect(url_for("admin.articles"))
+
+
+@bp.get("/trash")
+def trash():
+    """List the deleted articles, which can be restored until the trash is emptied."""
+    table = authoring.list_articles(page=request.args.get("page", 1, type=int), trashed=True)
+    return render_template("admin/trash.html", table=table)
+
+
+@bp.post("/articles/<int:article_id>/restore")
+def restore(article_id: int):
+    """Take an article out of the trash, with the status it had."""
+    article = article_or_404(article_id)
+    authoring.restore_from_trash(article)
+    flash(f"“{article.title}” is restored.", "success")
+    return redirect(back_to(url_for("admin.trash")))
+
+
+@bp.route("/trash/empty", methods=["GET", "POST"])
+def empty_trash():
+    """Ask whether to empty the trash, then delete its articles for good."""
+    if request.method == "GET":
+        table = authoring.list_articles(trashed=True)
+        return render_template("admin/empty_trash.html", table=table)
+    removed = authoring.empty_trash()
+    noun = "article" if removed == 1 else "articles"
+    flash(f"The trash is empty: {removed} {noun} deleted for good.", "success")
+    return redirect(url_for("admin.trash"))

@@ -1,0 +1,100 @@
+"""Sign-in and sign-out, and what happens to signed-out visitors of authoring pages."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import login_manager
+from ..services import accounts
+from . import bp
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return target if it is a path on this site, else None (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(char) < 32 for char in target):
+        return None
+    return target
+
+
+def _signed_out():
+    """Redirect to sign-in; an htmx request gets 401 and HX-Redirect (a page, not a swap)."""
+    if request.headers.get("HX-Request") == "true":
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = safe_next(current.path + (f"?{current.query}" if current.query else ""))
+        response = current_app.response_class("Sign in again to go on.", status=401)
+        response.headers["HX-Redirect"] = url_for("admin.login", next=back)
+        return response
+    back = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
+    return redirect(url_for("admin.login", next=back))
+
+
+def init_login(app: Flask) -> None:
+    """Bind Flask-Login: accounts from the database, signed-out visitors to the sign-in page."""
+    login_manager.init_app(app)
+    login_manager.user_loader(accounts.load_user)
+    login_manager.unauthorized_handler(_signed_out)
+
+
+def _retry_text(error: accounts.TooManyFailures) -> str:
+    zone = ZoneInfo(current_app.config["SITE_TIMEZONE"])
+    at = error.retry_at.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
+    minutes = math.ceil(error.seconds_left() / 60)
+    unit = "minute" if minutes == 1 else "minutes"
+    return (
+        "Too many failed sign-ins for this account or from this address. "
+        f"Try again at {at} ({zone.key}), in {minutes} {unit}."
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; sign the author in and go back to where they were headed."""
+    target = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("admin.index"))
+    if request.method == "GET":
+        return render_template("admin/login.html", next=target)
+    username = request.form.get("username", "")
+    try:
+        user = accounts.authenticate(
+            username, request.form.get("password", ""), request.remote_addr or ""
+        )
+    except accounts.TooManyFailures as error:
+        response = render_template(
+            "admin/login.html", next=target, username=username, error=_retry_text(error)
+        )
+        return response, 429, {"Retry-After": str(error.seconds_left())}
+    if user is None:
+        error = "Wrong username or password."
+        return render_template("admin/login.html", next=target, username=username, error=error)
+    # A fresh session (and CSRF token) for the signed-in author.
+    session.clear()
+    login_user(user)
+    return redirect(target or url_for("admin.index"))
+
+
+@bp.post("/logout")
+def logout():
+    """Sign the author out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("admin.login"))

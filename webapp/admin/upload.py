@@ -1,0 +1,76 @@
+"""The upload form (files, a zip, pasted Markdown), its results, and the live preview."""
+
+from __future__ import annotations
+
+from flask import current_app, make_response, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..blog.views import wants_fragment
+from ..services import authoring
+from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
+from ..services.preview import build_preview
+from . import bp
+
+
+def incoming_files() -> list[IncomingFile]:
+    """Return every file the request carries, from any field, skipping empty file inputs."""
+    return [
+        IncomingFile(storage.filename, storage.read())
+        for _, storage in request.files.items(multi=True)
+        if storage.filename
+    ]
+
+
+def publish_upload(files: list[IncomingFile], pasted: str | None) -> list:
+    """Run files and pasted text through ingest; an oversize one becomes a 413."""
+    try:
+        return ingest_files(files, pasted, limits=UploadLimits.from_config(current_app.config))
+    except UploadTooLarge as error:
+        raise RequestEntityTooLarge(str(error)) from error
+
+
+def render_results(results: list, *, error: str | None = None, source: str = "", status=200):
+    """Render upload results: only the result area for htmx, else the whole upload page."""
+    editors = authoring.ids_by_slug([result.slug for result in results])
+    context = {"results": results, "editors": editors, "error": error}
+    if wants_fragment():
+        response = make_response(render_template("admin/_upload_results.html", **context), status)
+    else:
+        page = render_template("admin/upload.html", source=source, **context)
+        response = make_response(page, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+def upload():
+    """Show the upload form; publish the files, zip and pasted Markdown it sends."""
+    if request.method == "GET":
+        return render_template("admin/upload.html", source="")
+    files = incoming_files()
+    pasted = request.form.get("markdown", "")
+    if request.form.get("action") == "preview":
+        preview = build_preview(pasted)
+        return render_template(
+            "admin/upload.html", source=pasted, preview=preview, files_dropped=bool(files)
+        )
+    if not files and not pasted.strip():
+        message = "Nothing to publish: choose files or paste Markdown first."
+        return render_results([], error=message, source=pasted, status=422)
+    pasted_text = authoring.normalise_newlines(pasted) if pasted.strip() else None
+    return render_results(publish_upload(files, pasted_text))
+
+
+@bp.post("/preview")
+def preview():
+    """Render Markdown through the publishing pipeline without saving: the live preview."""
+    article = None
+    if request.form.get("article_id", "").isdigit():
+        article = authoring.get_article(int(request.form["article_id"]))
+    # The upload form's text area is "markdown", the editor's "source".
+    text = request.form.get("markdown", request.form.get("source", ""))
+    result = build_preview(text, article)
+    if wants_fragment():
+        return render_template("admin/_preview.html", preview=result)
+    # Without JavaScript the editors post to their own pages; this is for a direct visit.
+    return render_template("admin/preview.html", preview=result)

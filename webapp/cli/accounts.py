@@ -1,0 +1,83 @@
+"""Account commands: create-admin, set-password, create-token."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..services import accounts, tokens
+
+
+def read_password(password_stdin: bool) -> str:
+    """Return a new password from standard input (one line) or from a hidden prompt."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.UsageError("--password-stdin: standard input had no password line.")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (for scripts)."
+)
+@with_appcontext
+def create_admin_command(username: str, password_stdin: bool) -> None:
+    """Create an author account that can sign in at /admin/login."""
+    # The first command on a fresh install may be this one.
+    db.create_all()
+    if accounts.find_user(username.strip()) is not None:
+        raise click.ClickException(
+            f"The account {username!r} already exists; use set-password to change its password."
+        )
+    try:
+        user = accounts.create_user(username, read_password(password_stdin))
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created the account {user.username!r}. Sign in at /admin/login.")
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (for scripts)."
+)
+@with_appcontext
+def set_password_command(username: str, password_stdin: bool) -> None:
+    """Give an existing account a new password."""
+    if accounts.find_user(username.strip()) is None:
+        raise click.ClickException(f"There is no account {username!r}.")
+    try:
+        user = accounts.set_password(username, read_password(password_stdin))
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"The password of {user.username!r} is changed.")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.argument("name")
+@with_appcontext
+def create_token_command(username: str, name: str) -> None:
+    """Create a personal access token for the publishing API and print it (shown only once)."""
+    user = accounts.find_user(username.strip())
+    if user is None:
+        raise click.ClickException(f"There is no account {username!r}.")
+    try:
+        _, secret = tokens.create_token(user, name)
+    except tokens.TokenError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Token {name!r} for {user.username!r} (shown only now; store it safely):", err=True)
+    click.echo(secret)
+
+
+def register(app: Flask) -> None:
+    """Register the account commands."""
+    for command in (create_admin_command, set_password_command, create_token_command):
+        app.cli.add_command(command)

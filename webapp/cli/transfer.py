@@ -1,0 +1,156 @@
+"""Transfer commands: import a folder or zip, export every article."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..services.ingest import FileResult, UploadLimits, UploadTooLarge
+from ..services.transfer import ExportFormatError, export_articles, import_path, plan_import
+
+OUTCOMES = ("created", "updated", "unchanged", "rejected")
+
+
+def describe(result: FileResult) -> list[str]:
+    """Return the summary lines of one file: outcome, name, where it went or why not."""
+    if result.outcome == "rejected":
+        lines = [f"{result.outcome:<9}  {result.name}: {result.reason or 'rejected'}"]
+    else:
+        where = f" -> {result.slug}" if result.slug else ""
+        status = f" ({result.status})" if result.status else ""
+        lines = [f"{result.outcome:<9}  {result.name}{where}{status}"]
+    return lines + [f"           warning: {warning}" for warning in result.warnings]
+
+
+def counts_line(results: list[FileResult]) -> str:
+    """Return "N files: a created, b updated, c unchanged, d rejected" (+ warnings)."""
+    counts = Counter(result.outcome for result in results)
+    parts = [f"{counts.get(outcome, 0)} {outcome}" for outcome in OUTCOMES]
+    warned = sum(1 for result in results if result.warnings)
+    extra = f"; {warned} with warnings" if warned else ""
+    return f"Imported {plural(len(results), 'file')}: {', '.join(parts)}{extra}."
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
+@click.option(
+    "--quiet", "-q", is_flag=True, help="List only rejected files and files with warnings."
+)
+@with_appcontext
+def import_command(path: Path, quiet: bool) -> None:
+    """Import a folder or .zip of Markdown files with their images, or restore an export.
+
+    PATH is a folder (such as Hexo's source/_posts, Jekyll's _posts or Hugo's
+    content/posts) or a zip of one. A folder or zip made by `flask export` (it holds
+    blog-export.json) is restored exactly: slugs, dates, status, categories, tags, images
+    and revisions. Each file is saved completely or not at all; a bad file is reported and
+    the others go on.
+
+    Exit status: 0 when every file was imported, 1 when any file was rejected.
+    """
+    db.create_all()
+    try:
+        plan = plan_import(path)
+    except (ValueError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    kind = "blog export" if plan.kind == "export" else "Markdown files"
+    click.echo(f"Importing {path} ({kind}, {plural(plan.total, 'document')})")
+    limits = UploadLimits.from_config(current_app.config)
+    # A terminal gets a progress bar, then the summary; a log or a pipe gets a line per file.
+    interactive = sys.stdout.isatty()
+    try:
+        if interactive:
+            results = _with_progress_bar(plan, limits)
+        else:
+            results = import_path(plan, limits=limits, progress=_line_printer(plan.total, quiet))
+    except ExportFormatError as error:
+        raise click.ClickException(str(error)) from error
+    except UploadTooLarge as error:
+        # The upload limits guard zips too; a folder has no total limit.
+        raise click.ClickException(
+            f"{error}; unzip it and import the folder, or raise MAX_UPLOAD_SIZE"
+        ) from error
+    if interactive:
+        for result in results:
+            if not quiet or result.outcome == "rejected" or result.warnings:
+                click.echo("\n".join(describe(result)))
+    click.echo(counts_line(results))
+    if any(result.outcome == "rejected" for result in results):
+        click.get_current_context().exit(1)
+
+
+def _with_progress_bar(plan, limits) -> list[FileResult]:
+    with click.progressbar(
+        length=max(plan.total, 1), label="Importing", item_show_func=lambda name: name
+    ) as bar:
+
+        def advance(result: FileResult) -> None:
+            bar.update(1, result.name)
+
+        return import_path(plan, limits=limits, progress=advance)
+
+
+def _line_printer(total: int, quiet: bool):
+    """Return a progress callback printing one numbered line per file (no terminal bar)."""
+    done = 0
+
+    def show(result: FileResult) -> None:
+        nonlocal done
+        done += 1
+        if quiet and result.outcome != "rejected" and not result.warnings:
+            return
+        lines = describe(result)
+        lines[0] = f"[{done}/{max(total, done)}] {lines[0]}"
+        for line in lines:
+            click.echo(line)
+
+    return show
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--revisions", is_flag=True, help="Also write every saved revision of each article.")
+@click.option("--zip", "as_zip", is_flag=True, help="Write a zip file (implied by a .zip PATH).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file or non-empty folder.")
+@with_appcontext
+def export_command(path: Path, revisions: bool, as_zip: bool, force: bool) -> None:
+    """Export every article's Markdown, images and (optionally) revisions to PATH.
+
+    Drafts and articles in the trash are included and marked. `flask import PATH`
+    restores the export exactly, into an empty database or over this one.
+    """
+    as_zip = as_zip or path.suffix.lower() == ".zip"
+    if as_zip and path.is_dir():
+        raise click.ClickException(f"{path} is a folder; give a file name for the zip")
+    if not as_zip and path.exists() and not path.is_dir():
+        raise click.ClickException(f"{path} is a file; pass --zip to write a zip")
+    if not force and path.is_file():
+        raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+    if not force and path.is_dir() and any(path.iterdir()):
+        raise click.ClickException(f"{path} is not empty; pass --force to overwrite")
+    summary = export_articles(path, revisions=revisions, as_zip=as_zip)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    extra = f", {plural(summary.revisions, 'revision')}" if revisions else ""
+    click.echo(
+        f"Exported {plural(summary.articles, 'article')} ({summary.drafts} drafts,"
+        f" {summary.trashed} in the trash){extra} and {plural(summary.images, 'image')}"
+        f" to {path}."
+    )
+
+
+def plural(count: int, noun: str) -> str:
+    """Return "1 article" or "3 articles"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def register(app: Flask) -> None:
+    """Register the transfer commands."""
+    for command in (import_command, export_command):
+        app.cli.add_command(command)

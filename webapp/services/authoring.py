@@ -1,0 +1,216 @@
+"""The author's operations on stored articles: list, edit, publish or unpublish, trash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
+
+from ..content.frontmatter import FrontMatterError, split_front_matter
+from ..content.metadata import MetadataError, normalise
+from ..extensions import db
+from ..models import DRAFT, PUBLISHED, Article, Revision, utcnow
+from .publishing import (
+    UNCHANGED,
+    UPDATED,
+    render_into,
+    site_timezone,
+    source_hash,
+    split_title,
+)
+from .taxonomy import category_for_path, tags_for_names
+
+PAGE_SIZE = 50
+STATUSES = (DRAFT, PUBLISHED)
+TABLE_COLUMNS = (
+    Article.id,
+    Article.slug,
+    Article.title,
+    Article.status,
+    Article.published_at,
+    Article.created_at,
+    Article.updated_at,
+    Article.deleted_at,
+)
+
+
+@dataclass(frozen=True)
+class ArticleTable:
+    """One page of the author's article list."""
+
+    articles: list[Article]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass
+class SaveResult:
+    """What saving an edited source did."""
+
+    outcome: str  # "updated" | "unchanged"
+    warnings: list[str] = field(default_factory=list)
+
+
+def describe_source_error(error: Exception) -> str:
+    """Return a plain-words message for broken front matter."""
+    if isinstance(error, FrontMatterError):
+        return f"The front matter cannot be read (line {error.line}): {error.message}."
+    return f"A front matter value is wrong: {error}."
+
+
+def normalise_newlines(text: str) -> str:
+    """Return text with \\n line ends: browsers send a text area's lines with \\r\\n."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def list_articles(
+    query: str = "", status: str | None = None, page: int = 1, *, trashed: bool = False
+) -> ArticleTable:
+    """Return a page of articles (or of the trash) whose title contains `query`."""
+    criteria = [Article.deleted_at.is_not(None) if trashed else Article.deleted_at.is_(None)]
+    if query.strip():
+        criteria.append(Article.title.icontains(query.strip(), autoescape=True))
+    if status in STATUSES:
+        criteria.append(Article.status == status)
+    total = db.session.scalar(select(func.count(Article.id)).where(*criteria)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    order = (Article.deleted_at.desc(),) if trashed else ()
+    rows = db.session.scalars(
+        select(Article)
+        .where(*criteria)
+        .options(load_only(*TABLE_COLUMNS))
+        .order_by(*order, Article.updated_at.desc(), Article.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return ArticleTable(list(rows), page, pages, total)
+
+
+def get_article(article_id: int) -> Article | None:
+    """Return any article by id, draft or trashed alike."""
+    return db.session.get(Article, article_id)
+
+
+def ids_by_slug(slugs: list[str]) -> dict[str, int]:
+    """Return the article id of each slug (for linking upload results to the editor)."""
+    wanted = [slug for slug in slugs if slug]
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(Article.slug, Article.id).where(Article.slug.in_(wanted)))
+    return {slug: article_id for slug, article_id in rows}
+
+
+def front_matter_draft(article: Article) -> bool:
+    """Tell whether the article's stored front matter marks it as a draft."""
+    try:
+        return normalise(article.front_matter or {}, site_timezone()).draft
+    except MetadataError:
+        return article.status == DRAFT
+
+
+def status_after_edit(article: Article, draft: bool, was_draft: bool) -> str:
+    """Return the status an edit leaves: the front matter's, if the edit changed its flag."""
+    if draft == was_draft:
+        return article.status
+    return DRAFT if draft else PUBLISHED
+
+
+def _slug_is_free(slug: str, article: Article) -> bool:
+    owner = db.session.scalar(select(Article.id).where(Article.slug == slug))
+    return owner is None or owner == article.id
+
+
+def save_source(article: Article, text: str) -> SaveResult:
+    """Store an edited source as the article's current version and a new revision; commit.
+
+    The article keeps its identity: its slug changes only to a new front matter slug that
+    no other article has. Its status follows the front matter's draft flag only when the
+    edit changed that flag, so a Publish or Unpublish click is not undone by the next save.
+    Broken front matter raises (FrontMatterError, MetadataError) before anything changes.
+    """
+    text = normalise_newlines(text)
+    document = split_front_matter(text)
+    meta = normalise(document.meta, site_timezone())
+    title, _ = split_title(document.body, meta, article.source_filename)
+    digest = source_hash(text)
+    if digest == article.source_hash:
+        return SaveResult(UNCHANGED)
+    warnings: list[str] = []
+    was_draft = front_matter_draft(article)
+    now = utcnow()
+    written: list[Path] = []
+    try:
+        if meta.slug and meta.slug != article.slug:
+            if _slug_is_free(meta.slug, article):
+                article.slug = meta.slug
+            else:
+                warnings.append(
+                    f"the slug “{meta.slug}” belongs to another article; "
+                    f"this one keeps “{article.slug}”"
+                )
+        article.title = title
+        article.source_md = text
+        article.source_hash = digest
+        article.front_matter = document.meta
+        article.status = status_after_edit(article, meta.draft, was_draft)
+        if meta.date:
+            article.published_at = meta.date
+        article.updated_at = now
+        article.category = category_for_path(meta.category_path)
+        article.tags = tags_for_names(meta.tags)
+        warnings += render_into(article, None, written)
+        article.revisions.append(Revision(source_md=text, source_hash=digest, created_at=now))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return SaveResult(UPDATED, warnings)
+
+
+def set_status(article: Article, status: str) -> None:
+    """Publish or unpublish an article; commit.
+
+    Publishing a draft moves it to the top of LATEST UPDATES: for readers it is new.
+    """
+    if status not in STATUSES or article.status == status:
+        return
+    if status == PUBLISHED:
+        article.updated_at = utcnow()
+    article.status = status
+    db.session.commit()
+
+
+def move_to_trash(article: Article) -> None:
+    """Hide an article from everyone but the author's trash list; commit."""
+    if article.deleted_at is None:
+        article.deleted_at = utcnow()
+        db.session.commit()
+
+
+def restore_from_trash(article: Article) -> None:
+    """Bring an article back from the trash with the status it had; commit."""
+    article.deleted_at = None
+    db.session.commit()
+
+
+def empty_trash() -> int:
+    """Delete every trashed article with its revisions; return how many.
+
+    Stored images stay: they are content-addressed and may be shared with other articles.
+    """
+    trashed = list(db.session.scalars(select(Article).where(Article.deleted_at.is_not(None))))
+    for article in trashed:
+        db.session.delete(article)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise
+    return len(trashed)

@@ -1,0 +1,108 @@
+"""The author's live preview: the real pipeline's output and card, with nothing saved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+from ..content.frontmatter import FrontMatterError
+from ..content.metadata import MetadataError
+from ..content.render import MISSING_IMAGE, MissingImage
+from ..content.slugs import slugify
+from ..models import DRAFT, PUBLISHED, Article, utcnow
+from .assets import media_url
+from .authoring import (
+    describe_source_error,
+    front_matter_draft,
+    normalise_newlines,
+    status_after_edit,
+)
+from .publishing import RenderedDocument, normalise_reference, render_document
+
+PREVIEW_ID = "preview"
+
+
+@dataclass
+class PreviewCard:
+    """What blog/_card.html needs, for an article that is not stored yet."""
+
+    slug: str
+    title: str
+    excerpt: str
+    lang: str
+    reading_minutes: int
+    updated_at: datetime
+    category: SimpleNamespace | None
+    tags: list[SimpleNamespace]
+    id: str = PREVIEW_ID
+
+
+@dataclass
+class Preview:
+    """What the preview pane shows: the article body and its card, or why there is none."""
+
+    title: str = ""
+    html: str = ""
+    lang: str = "en"
+    card: PreviewCard | Article | None = None
+    status: str = PUBLISHED
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def stored_preview(article: Article) -> Preview:
+    """Return the preview of an article as stored (no rendering: the editor's first view)."""
+    return Preview(article.title, article.html, article.lang, article, article.status)
+
+
+def _card(document: RenderedDocument, article: Article | None) -> PreviewCard:
+    meta = document.meta
+    path = meta.category_path
+    category = SimpleNamespace(name=path[-1], path="/".join(path)) if path else None
+    tags = [SimpleNamespace(name=name, slug=slugify(name) or name) for name in meta.tags]
+    slug = article.slug if article else (meta.slug or slugify(document.title) or PREVIEW_ID)
+    return PreviewCard(
+        slug=slug,
+        title=document.title,
+        excerpt=document.excerpt,
+        lang=document.lang,
+        reading_minutes=document.reading_minutes,
+        # A saved edit moves the article to now; a new one takes its front matter dates.
+        updated_at=utcnow() if article else (meta.updated or meta.date or utcnow()),
+        category=category,
+        tags=tags,
+    )
+
+
+def build_preview(text: str, article: Article | None = None) -> Preview:
+    """Render Markdown as publishing would, resolving images the article already has."""
+    links = {link.reference: link for link in article.images} if article else {}
+    missing: list[str] = []
+
+    def resolve(src: str) -> str | MissingImage | None:
+        reference = normalise_reference(src)
+        if reference is None:
+            return None
+        link = links.get(reference)
+        if link is None:
+            # As on the published page: the alt text stands where the image would be.
+            missing.append(src)
+            return MISSING_IMAGE
+        return media_url(link.asset)
+
+    filename = article.source_filename if article else None
+    text = normalise_newlines(text)
+    try:
+        document = render_document(text, filename=filename, resolve_image=resolve)
+    except (FrontMatterError, MetadataError) as error:
+        return Preview(error=describe_source_error(error))
+    warnings = [f"image not uploaded yet (readers see its alt text): {src}" for src in missing]
+    warnings += [f"formula not rendered: {message}" for message in document.math_errors]
+    draft = document.meta.draft
+    if article is None:
+        status = DRAFT if draft else PUBLISHED
+    else:
+        status = status_after_edit(article, draft, front_matter_draft(article))
+    card = _card(document, article)
+    return Preview(document.title, document.html, document.lang, card, status, None, warnings)

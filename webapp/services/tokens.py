@@ -1,0 +1,79 @@
+"""Personal access tokens for the publishing API: only a SHA-256 and a prefix are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ApiToken, User, utcnow
+
+# Recognisable in a leaked-secret scan, and sets tokens apart from passwords.
+TOKEN_MARK = "snb_"
+PREFIX_LENGTH = 12
+MAX_NAME_LENGTH = 100
+
+
+class TokenError(ValueError):
+    """A token request that cannot be carried out; the message says why."""
+
+
+def token_hash(secret: str) -> str:
+    """Return the SHA-256 of a token: a token is random and long, so no slow hash is needed."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for a user and commit it; return the row and the secret (shown once)."""
+    name = " ".join(name.split())
+    if not name:
+        raise TokenError("Give the token a name, such as the machine or script that uses it.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise TokenError(f"A token name has at most {MAX_NAME_LENGTH} characters.")
+    secret = TOKEN_MARK + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name, token_hash=token_hash(secret), prefix=secret[:PREFIX_LENGTH]
+    )
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def authenticate_token(secret: str) -> ApiToken | None:
+    """Return the live token with this secret, recording its use; None if unknown or revoked."""
+    if not secret:
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == token_hash(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """Return a user's tokens, live ones first, newest first."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of the user's tokens at once; return it, or None if it is not theirs."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        return None
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    return token

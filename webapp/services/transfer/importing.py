@@ -1,0 +1,66 @@
+"""Import a folder or zip: a blog export is restored, anything else goes to the ingest."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..bundle import FolderFiles, entry_name, is_junk
+from ..ingest import (
+    DOCUMENT_SUFFIXES,
+    FileResult,
+    IncomingFile,
+    UploadLimits,
+    ingest_files,
+    ingest_tree,
+)
+from .manifest import Archive, is_export
+from .restore import Progress, restore_export
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What `import_path` will do with a path, and how many documents to expect."""
+
+    path: Path
+    kind: str  # "export" (has a manifest) or "files" (plain Markdown and images)
+    is_zip: bool
+    total: int
+
+
+def plan_import(path: Path) -> ImportPlan:
+    """Look at a folder or zip; raise ValueError when it is neither."""
+    if path.is_dir():
+        is_zip = False
+    elif path.is_file() and zipfile.is_zipfile(path):
+        is_zip = True
+    else:
+        raise ValueError(f"{path} is neither a folder nor a zip file")
+    if is_export(path):
+        with Archive(path) as archive:
+            total = len(archive.manifest()["articles"])
+        return ImportPlan(path, "export", is_zip, total)
+    return ImportPlan(path, "files", is_zip, _count_documents(path))
+
+
+def _count_documents(path: Path) -> int:
+    """Return how many documents the ingest will find: a progress bar's length."""
+    if path.is_dir():
+        paths = FolderFiles(path, 0).paths
+    else:
+        with zipfile.ZipFile(path) as archive:
+            paths = [entry_name(info) for info in archive.infolist() if not info.is_dir()]
+    return sum(1 for p in paths if p.lower().endswith(DOCUMENT_SUFFIXES) and not is_junk(p))
+
+
+def import_path(
+    plan: ImportPlan, *, limits: UploadLimits, progress: Progress | None = None
+) -> list[FileResult]:
+    """Import what `plan_import` found: restore an export, or ingest the files as an upload."""
+    if plan.kind == "export":
+        return restore_export(plan.path, limits=limits, progress=progress)
+    if plan.is_zip:
+        upload = IncomingFile(plan.path.name, plan.path.read_bytes())
+        return ingest_files([upload], limits=limits, progress=progress)
+    return ingest_tree(plan.path, limits=limits, progress=progress)
