@@ -36,6 +36,8 @@ DEFAULTS = {
     "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
     "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_MIN_SIZE": 500,
+    # Finished article pages kept in each worker's memory (see blog/page_cache.py).
+    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
     # Upload limits: each file, and one whole upload (also a zip's unpacked size).
     "MAX_FILE_SIZE": 10 * 1024 * 1024,
     "MAX_UPLOAD_SIZE": 100 * 1024 * 1024,

@@ -71,36 +71,49 @@ class Article(db.Model):
 
     __tablename__ = "articles"
     __table_args__ = (
-        # The listing pages by (updated_at, id) among published rows; this index serves it.
-        Index("ix_articles_listing", "status", "updated_at", "id"),
-        Index("ix_articles_category_listing", "category_id", "status", "updated_at", "id"),
+        # The listing pages by (updated_at, id) among visible rows; these indexes serve it
+        # (and the page count) without touching the rows themselves.
+        Index("ix_articles_listing", "status", "deleted_at", "updated_at", "id"),
+        Index(
+            "ix_articles_category_listing",
+            "category_id",
+            "status",
+            "deleted_at",
+            "updated_at",
+            "id",
+        ),
     )
 
+    # Small columns first, big text last: SQLite stores a row's columns in order and reads
+    # through the overflow pages of a 50 KB HTML column to reach any column after it, so a
+    # card (title, excerpt, date …) must never sit behind the body.
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(500))
-    source_md: Mapped[str] = mapped_column(Text)
-    source_hash: Mapped[str] = mapped_column(String(64))
-    front_matter: Mapped[dict] = mapped_column(JSON, default=dict)
-    html: Mapped[str] = mapped_column(Text, default="")
-    toc_html: Mapped[str] = mapped_column(Text, default="")
-    excerpt: Mapped[str] = mapped_column(Text, default="")
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
     lang: Mapped[str] = mapped_column(String(35), default="en")
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     reading_minutes: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
     render_version: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Moves only when the content changes; the listing orders by it.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the stored HTML was last written; finished pages are cached under it.
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set while the article is in the trash; readers never see it, authors can restore it.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     # The uploaded file's name: a re-upload of the same file finds its article by it, so the
     # slug stays put when the title changes.
     source_filename: Mapped[str | None] = mapped_column(String(500), index=True)
-    # Set while the article is in the trash; readers never see it, authors can restore it.
-    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    front_matter: Mapped[dict] = mapped_column(JSON, default=dict)
+    toc_html: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    source_md: Mapped[str] = mapped_column(Text)
 
     category: Mapped[Category | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)

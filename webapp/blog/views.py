@@ -10,8 +10,17 @@ from ..extensions import db
 from ..models import Article, Category, Tag
 from ..services import listing
 from ..services.assets import uploads_dir
+from .page_cache import CachedPage, PageCache, preferred_encoding
 
 bp = Blueprint("blog", __name__)
+
+
+@bp.record_once
+def create_page_cache(state) -> None:
+    """Give the app its per-process cache of finished article pages."""
+    budget = state.app.config.get("PAGE_CACHE_BYTES", 64 * 1024 * 1024)
+    state.app.extensions["page_cache"] = PageCache(budget)
+
 
 PAGE_LINK_WINDOW = 2
 
@@ -91,11 +100,36 @@ def tag(slug: str):
 @bp.get("/posts/<slug>/")
 def article(slug: str):
     """Show one published article from its stored HTML (never re-rendered on a read)."""
-    found = db.session.scalar(
+    stamp = db.session.execute(
+        select(Article.id, Article.rendered_at, Article.updated_at, Article.published_at).where(
+            Article.slug == slug, *listing.everything()
+        )
+    ).first()
+    if stamp is None:
+        abort(404)
+    cache = current_app.extensions["page_cache"]
+    key = ("article", *stamp)
+    page = cache.get(key)
+    if page is None:
+        page = CachedPage.build(
+            render_template("blog/article.html", article=load_article(stamp.id))
+        )
+        cache.put(key, page)
+    encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
+    response = current_app.response_class(page.bodies[encoding], mimetype="text/html")
+    if encoding:
+        # Already compressed: flask-compress leaves responses with an encoding alone.
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def load_article(article_id: int) -> Article:
+    """Load an article with what its page shows; the source and search text stay behind."""
+    return db.session.scalar(
         select(Article)
-        .where(Article.slug == slug, *listing.everything())
+        .where(Article.id == article_id)
         .options(
-            # The page shows stored HTML; the source and search text stay in the database.
             defer(Article.source_md),
             defer(Article.search_text),
             defer(Article.front_matter),
@@ -103,9 +137,6 @@ def article(slug: str):
             selectinload(Article.tags),
         )
     )
-    if found is None:
-        abort(404)
-    return render_template("blog/article.html", article=found)
 
 
 @bp.get("/media/<filename>")

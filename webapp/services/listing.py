@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
 from ..models import PUBLISHED, Article, Category, Tag, article_tags
@@ -94,7 +94,7 @@ def _cards(criteria: list) -> Select:
         .options(
             # A card needs none of the big text columns (source, HTML, search text).
             load_only(*CARD_COLUMNS),
-            joinedload(Article.category),
+            selectinload(Article.category),
             selectinload(Article.tags),
         )
         .order_by(Article.updated_at.desc(), Article.id.desc())
@@ -115,10 +115,13 @@ def page_after(criteria: list, cursor: str | None, limit: int) -> Page:
     if cursor:
         position = Cursor.decode(cursor)
         statement = statement.where(
+            # The plain range bound lets the index seek straight to the cursor; the OR alone
+            # would make the database walk every entry before it.
+            Article.updated_at <= position.updated_at,
             or_(
                 Article.updated_at < position.updated_at,
                 and_(Article.updated_at == position.updated_at, Article.id < position.article_id),
-            )
+            ),
         )
     return _fetch(statement, limit)
 
@@ -127,7 +130,15 @@ def page_number(criteria: list, number: int, limit: int) -> Page:
     """Return numbered page `number` (from 1), for the no-JavaScript page links."""
     if not 1 <= number <= MAX_PAGE_NUMBER:
         raise BadPageRequest("There is no page with that number.")
-    return _fetch(_cards(criteria).offset((number - 1) * limit), limit)
+    # Skip rows in the index alone, then load only the page's articles.
+    ids = (
+        select(Article.id)
+        .where(*criteria)
+        .order_by(Article.updated_at.desc(), Article.id.desc())
+        .offset((number - 1) * limit)
+        .limit(limit + 1)
+    )
+    return _fetch(_cards([Article.id.in_(ids)]), limit)
 
 
 def count(criteria: list) -> int:

@@ -190,6 +190,7 @@ def render_into(
     article.search_text = f"{article.title}\n{rendered.text}"
     article.word_count, article.reading_minutes = rendered.word_count, rendered.reading_minutes
     article.render_version = RENDER_VERSION
+    article.rendered_at = utcnow()
     for reference in [ref for ref in binder.links if ref not in binder.used]:
         article.images.remove(binder.links[reference])
     warnings = list(dict.fromkeys(binder.missing))  # one warning per image, not per mention

@@ -1,0 +1,94 @@
+"""A per-process cache of finished article pages, stored compressed, keyed by what they show.
+
+An article page is the same for every reader until the article changes, so it is rendered
+and compressed once; later readers get the stored bytes. The key holds the article's id,
+its dates and the time its HTML was last rendered, which a cheap indexed query reads on every
+request: an edit, a re-render, unpublishing or trashing (the query then finds nothing) all
+take effect at once, in every worker, with no invalidation message.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import brotli
+
+# Compressed once per page, so the slower, smaller settings pay off.
+BROTLI_QUALITY = 9
+GZIP_LEVEL = 9
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """One rendered page in each encoding a reader may ask for."""
+
+    bodies: dict[str | None, bytes]
+
+    @classmethod
+    def build(cls, html: str) -> CachedPage:
+        """Encode and compress a rendered page once."""
+        raw = html.encode("utf-8")
+        return cls(
+            {
+                None: raw,
+                "br": brotli.compress(raw, quality=BROTLI_QUALITY),
+                "gzip": gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0),
+            }
+        )
+
+    @property
+    def size(self) -> int:
+        """Return the bytes this entry holds, for the cache's budget."""
+        return sum(len(body) for body in self.bodies.values())
+
+
+class PageCache:
+    """A least-recently-used map from keys to pages, bounded by total bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> CachedPage | None:
+        """Return the page stored under key, marking it recently used."""
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: CachedPage) -> None:
+        """Store a page, dropping the least recently used ones past the byte budget."""
+        if page.size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            self._bytes -= old.size if old else 0
+            self._pages[key] = page
+            self._bytes += page.size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= dropped.size
+
+
+def preferred_encoding(accept_encoding: str) -> str | None:
+    """Pick br, then gzip, from an Accept-Encoding header (honouring q=0)."""
+    offered = {}
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        offered[name.strip()] = quality
+    for encoding in ("br", "gzip"):
+        if offered.get(encoding, offered.get("*", 0.0)) > 0:
+            return encoding
+    return None
