@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
 from ..models import PUBLISHED, Article, Category, Tag, article_tags
@@ -24,7 +23,8 @@ CARD_COLUMNS = (
     Article.lang,
     Article.reading_minutes,
     Article.updated_at,
-    Article.category_id,
+    Category.name.label("category_name"),
+    Category.path.label("category_path"),
 )
 
 
@@ -57,16 +57,47 @@ class Cursor:
         return cls(moment, int(match.group(2)))
 
     @classmethod
-    def after(cls, article: Article) -> Cursor:
-        """Return the cursor just past an article."""
+    def after(cls, article: Card) -> Cursor:
+        """Return the cursor just past an article's card."""
         return cls(article.updated_at, article.id)
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    """A card's category: its name and the path its page lives at."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class TagRef:
+    """A card's tag: its name and slug."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one card in a listing shows, read as plain rows (no ORM objects on the hot path)."""
+
+    id: int
+    slug: str
+    title: str
+    excerpt: str
+    lang: str
+    reading_minutes: int
+    updated_at: datetime
+    category: CategoryRef | None
+    tags: list[TagRef]
 
 
 @dataclass(frozen=True)
 class Page:
     """One page of cards and the cursor of the next page, if there is one."""
 
-    articles: list[Article]
+    articles: list[Card]
     next_cursor: str | None
 
 
@@ -87,26 +118,51 @@ def with_tag(tag: Tag) -> list:
 
 
 def _cards(criteria: list) -> Select:
-    """Select articles with what a card shows (no query per card), newest update first."""
+    """Select the card columns of matching articles, newest update first."""
     return (
-        select(Article)
+        select(*CARD_COLUMNS)
+        .outerjoin(Category, Article.category_id == Category.id)
         .where(*criteria)
-        .options(
-            # A card needs none of the big text columns (source, HTML, search text).
-            load_only(*CARD_COLUMNS),
-            selectinload(Article.category),
-            selectinload(Article.tags),
-        )
         .order_by(Article.updated_at.desc(), Article.id.desc())
     )
 
 
+def cards_from_rows(rows: list) -> list[Card]:
+    """Build cards from card-column rows, loading every card's tags in one query."""
+    tags: dict[int, list[TagRef]] = {row.id: [] for row in rows}
+    if tags:
+        tag_rows = db.session.execute(
+            select(article_tags.c.article_id, Tag.name, Tag.slug)
+            .join(Tag, Tag.id == article_tags.c.tag_id)
+            .where(article_tags.c.article_id.in_(list(tags)))
+            .order_by(Tag.name)
+        )
+        for article_id, name, slug in tag_rows:
+            tags[article_id].append(TagRef(name, slug))
+    return [
+        Card(
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            excerpt=row.excerpt,
+            lang=row.lang,
+            reading_minutes=row.reading_minutes,
+            updated_at=row.updated_at,
+            category=CategoryRef(row.category_name, row.category_path)
+            if row.category_path
+            else None,
+            tags=tags[row.id],
+        )
+        for row in rows
+    ]
+
+
 def _fetch(statement: Select, limit: int) -> Page:
-    rows = list(db.session.scalars(statement.limit(limit + 1)).unique())
+    rows = db.session.execute(statement.limit(limit + 1)).all()
     more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = Cursor.after(rows[-1]).encode() if more and rows else None
-    return Page(rows, next_cursor)
+    cards = cards_from_rows(rows[:limit])
+    next_cursor = Cursor.after(cards[-1]).encode() if more and cards else None
+    return Page(cards, next_cursor)
 
 
 def page_after(criteria: list, cursor: str | None, limit: int) -> Page:
