@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.models import Article, Asset, Revision
 from webapp.services import publishing
 from webapp.services.ingest import (
+    ENTRY_SEPARATOR,
     FileResult,
     IncomingFile,
     UploadLimits,
@@ -773,14 +774,53 @@ def _manifest() -> list[dict[str, str]]:
     return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:] if line]
 
 
-def test_realworld_corpus_imports_completely(app):
+def _upload_corpus_as_zip(app, signed_in_client, monkeypatch) -> list[FileResult]:
+    """Zip the corpus and POST it through the upload form, as an author would."""
+    import io
+    import zipfile
+
+    import webapp.admin.upload as upload_view
+
+    recorded: list[FileResult] = []
+
+    def recording(*args, **kwargs):
+        recorded.extend(ingest_files(*args, **kwargs))
+        return recorded
+
+    monkeypatch.setattr(upload_view, "ingest_files", recording)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(CORPUS.rglob("*")):
+            if path.is_file() and "LICENSES" not in path.parts:
+                bundle.write(path, path.relative_to(CORPUS).as_posix())
+    response = signed_in_client.post(
+        "/admin/upload",
+        data={
+            "csrf_token": signed_in_client.csrf_token,
+            "files": [(io.BytesIO(buffer.getvalue()), "corpus.zip")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    prefix = "corpus.zip" + ENTRY_SEPARATOR
+    for result in recorded:
+        result.name = result.name.removeprefix(prefix)
+    return recorded
+
+
+@pytest.mark.parametrize("route", ["upload form", "folder import"])
+def test_realworld_corpus_imports_completely(app, request, monkeypatch, route):
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
     from webapp.services.assets import UnsupportedImage, sniff_image
 
     rows = _manifest()
     documents = [row["path"] for row in rows if row["kind"] == "markdown"]
-    results = ingest_tree_in(app, CORPUS)
+    if route == "upload form":
+        client = request.getfixturevalue("signed_in_client")
+        results = _upload_corpus_as_zip(app, client, monkeypatch)
+    else:
+        results = ingest_tree_in(app, CORPUS)
     by_name = {result.name: result for result in results}
     assert [r for r in results if r.outcome == "rejected"] == []
     assert set(documents) <= set(by_name)
