@@ -38,9 +38,11 @@ from sqlalchemy import func, insert, select
 from webapp import create_app
 from webapp.content.excerpt import make_excerpt
 from webapp.content.language import reading_stats
+from webapp.content.searchtext import SearchFields
 from webapp.extensions import db
 from webapp.models import PUBLISHED, Article, Category, Revision, Tag, article_tags
 from webapp.services.publishing import RENDER_VERSION, publish, source_hash
+from webapp.services.search.indexer import write_documents
 from webapp.services.taxonomy import category_for_path, tags_for_names
 
 DEFAULT_SAMPLE = 200
@@ -79,6 +81,7 @@ class _Template:
     length: int
     html: str
     toc_html: str
+    feed_html: str | None = None
 
 
 def sample_indexes(count: int, sample: int) -> set[int]:
@@ -185,6 +188,8 @@ def _bulk_rows(articles, templates, category_ids, tag_ids, tz):
         }
         if "source_filename" in Article.__table__.c:
             row["source_filename"] = generated.filename
+        if "feed_html" in Article.__table__.c:
+            row["feed_html"] = template.feed_html
         yield row, [tag_ids[name] for name in fields["tags"]], digest
 
 
@@ -208,7 +213,21 @@ def _insert_batch(batch) -> None:
     if links:
         db.session.execute(insert(article_tags), links)
     db.session.execute(insert(Revision.__table__), revisions)
+    # Core inserts bypass the ORM hook that indexes articles: index each row's own text.
+    documents = [(ids[row["slug"]], _search_fields(row)) for row, _, _ in batch]
+    write_documents(db.session.connection(), documents)
     db.session.commit()
+
+
+def _search_fields(row: dict) -> SearchFields:
+    """Return a bulk row's searchable fields from its own source (its HTML is borrowed)."""
+    source = row["source_md"]
+    code = [block.split("\n", 1)[1].rsplit("\n", 1)[0] for block in _FENCE.findall(source)]
+    rest = _FENCE.sub(" ", source)
+    math = [block[3:-3].strip() for block in _DISPLAY.findall(rest)]
+    math += _INLINE.findall(_DISPLAY.sub(" ", rest))
+    prose = row["search_text"].split("\n", 1)[1]
+    return SearchFields(row["title"], prose, "\n".join(code), "\n".join(math))
 
 
 def fill(
@@ -247,7 +266,9 @@ def fill(
             published = publish(generated.text, filename=generated.filename)
             result.publish_seconds += time.perf_counter() - publish_started
             article = published.article
-            template = _Template(len(generated.text), article.html, article.toc_html)
+            template = _Template(
+                len(generated.text), article.html, article.toc_html, article.feed_html
+            )
             templates[(generated.lang, *_kind(generated.body))].append(template)
             templates[generated.lang].append(template)
             result.published += 1

@@ -772,8 +772,8 @@ def bench_breakdown(instance: str, database: str | None, targets: Targets, count
         def seekable():
             # Same rows as the app's cursor predicate, plus a range the index can seek to.
             after = and_(
-                Article.updated_at <= deep.updated_at,
-                or_(Article.updated_at < deep.updated_at, Article.id < deep.article_id),
+                Article.updated_at <= deep.moment,
+                or_(Article.updated_at < deep.moment, Article.id < deep.article_id),
             )
             return listing._fetch(listing._cards(criteria).where(after), per_page)
 

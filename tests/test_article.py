@@ -74,8 +74,9 @@ def test_pages_ship_no_math_javascript(app, client):
     slug = publish_in(app, ARTICLE)
     html = client.get(f"/posts/{slug}/").get_data(as_text=True)
     scripts = re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
-    # Only our own small script: no math JavaScript, and no htmx (nothing on the page uses it).
-    assert [src.split("?")[0] for src in scripts] == ["/static/js/site.js"]
+    # Only our own small scripts: no math JavaScript, and no htmx (search.js loads it only
+    # when the reader focuses the search box).
+    assert [src.split("?")[0] for src in scripts] == ["/static/js/site.js", "/static/js/search.js"]
     assert "katex.min.js" not in html and "<script>" not in html
 
 
@@ -84,7 +85,8 @@ def test_every_asset_is_served_by_the_site(app, client):
     for url in ("/", f"/posts/{slug}/"):
         html = client.get(url).get_data(as_text=True)
         for ref in re.findall(r'(?:src|href)="([^"]+)"', html):
-            assert ref.startswith(("/", "#")), ref
+            # Canonical links are absolute, on the site's own address.
+            assert ref.startswith(("/", "#", "http://blog.test/")), ref
         for asset in re.findall(r'<(?:link|script)[^>]+(?:href|src)="([^"]+)"', html):
             assert client.get(asset).status_code == 200, asset
 

@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .blog import views as blog
     from .config import configure
     from .extensions import compress, csrf, db
+    from .feeds import views as feeds
+    from .search import views as search
+    from .services import search as search_index
 
     configure(app, test_config)
     if app.config["TRUSTED_PROXIES"]:
@@ -41,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(blog.bp)
+    app.register_blueprint(feeds.bp)
+    search_index.init_app(app)
+    app.register_blueprint(search.bp)
     admin.init_app(app)
     api.init_app(app)
     return app

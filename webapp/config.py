@@ -14,6 +14,11 @@ DEFAULTS = {
     "SITE_LANG": "en",
     # Naive front matter dates are read in this zone; dates are shown in it too.
     "SITE_TIMEZONE": "UTC",
+    # The address readers reach the site at, e.g. "https://blog.example.org", used in
+    # feeds, the sitemap, canonical links and share tags; None: each request's own address.
+    "SITE_URL": None,
+    # The author named in feeds and JSON-LD; None: the site title.
+    "SITE_AUTHOR": None,
     "CARDS_PER_PAGE": 12,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Static files are served with versioned URLs, so they may be cached for a year.

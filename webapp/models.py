@@ -82,6 +82,9 @@ class Article(db.Model):
             "updated_at",
             "id",
         ),
+        # Published order among visible rows: previous/next on an article page, the archive's
+        # month counts and month pages (read from the index alone).
+        Index("ix_articles_published", "status", "deleted_at", "published_at", "id"),
     )
 
     # Small columns first, big text last: SQLite stores a row's columns in order and reads
@@ -114,6 +117,10 @@ class Article(db.Model):
     html: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
     source_md: Mapped[str] = mapped_column(Text)
+    # The body as feeds carry it (content/feedhtml.py: formulas as MathML only). Last, and
+    # deferred, so that only the feeds ever read through to it; None for rows rendered
+    # before it existed (feeds derive it from html then; `flask rerender` stores it).
+    feed_html: Mapped[str | None] = mapped_column(Text, default=None, deferred=True)
 
     category: Mapped[Category | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
@@ -234,3 +241,21 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchDocument(db.Model):
+    """An article's searchable text, field by field, as shown in search result snippets.
+
+    Written by services/search in the same transaction as the article (never by hand); the
+    database's own index (FTS5 on SQLite, tsvector chunks on PostgreSQL) sits beside it.
+    """
+
+    __tablename__ = "search_documents"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    title: Mapped[str] = mapped_column(Text, default="")
+    prose: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(Text, default="")  # code blocks
+    math: Mapped[str] = mapped_column(Text, default="")  # formula sources (TeX)

@@ -115,3 +115,89 @@
     restoreState();
   }
 })();
+
+// Copy buttons on code blocks. Added here only, so without JavaScript there is no button
+// and the code is as selectable as ever. The clipboard API needs a secure context (HTTPS or
+// localhost); elsewhere the older copy command is tried, and if that fails too, the code is
+// selected so the reader can press Ctrl+C. Each outcome is said in the button and aloud.
+(function () {
+  "use strict";
+
+  var RESET_MS = 2000;
+  var blocks = document.querySelectorAll(".prose div.highlight");
+  if (!blocks.length) return;
+
+  var status = document.createElement("p");
+  status.className = "sr-only";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  document.body.appendChild(status);
+
+  function announce(text) {
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
+  }
+
+  function selectContents(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return selection;
+  }
+
+  function copyWithCommand(node) {
+    var selection = selectContents(node);
+    var done = false;
+    try { done = document.execCommand("copy"); } catch (e) { done = false; }
+    if (done) selection.removeAllRanges();
+    return done;
+  }
+
+  function show(button, state, label, message) {
+    window.clearTimeout(button._reset);
+    button.textContent = label;
+    button.setAttribute("data-state", state);
+    announce(message);
+    button._reset = window.setTimeout(function () {
+      button.textContent = "Copy";
+      button.removeAttribute("data-state");
+    }, state === "copied" ? RESET_MS : 2 * RESET_MS);
+  }
+
+  function copy(button, code) {
+    // Pygments ends every block with a newline; a pasted snippet should not.
+    var text = code.textContent.replace(/\n$/, "");
+    function fallback() {
+      if (copyWithCommand(code)) {
+        show(button, "copied", "Copied", "Code copied to the clipboard.");
+        return;
+      }
+      selectContents(code);
+      var keys = /Mac|iPhone|iPad/.test(navigator.platform || "") ? "⌘C" : "Ctrl+C";
+      show(button, "select", "Press " + keys, "Code selected. Press " + keys + " to copy it.");
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        show(button, "copied", "Copied", "Code copied to the clipboard.");
+      }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  Array.prototype.forEach.call(blocks, function (block) {
+    var pre = block.querySelector("pre");
+    if (!pre || block.querySelector(".copy-button")) return;
+    var code = pre.querySelector("code") || pre;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-button";
+    button.textContent = "Copy";
+    button.title = "Copy this code";
+    button.addEventListener("click", function () { copy(button, code); });
+    block.appendChild(button);
+    block.classList.add("has-copy-button");
+  });
+})();

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-ALLOWED_SCRIPTS = re.compile(r"^/static/(vendor/htmx-[\d.]+/htmx\.min\.js|js/site\.js)$")
+ALLOWED_SCRIPTS = re.compile(r"^/static/(vendor/htmx-[\d.]+/htmx\.min\.js|js/(site|search)\.js)$")
 
 # Colours as the reader's screen shows them: computed "rgb(...)" strings, WCAG luminance.
 COLOURS = """
@@ -106,9 +106,11 @@ def test_article_math_and_code(page, watch, live_site):
     expect(page.locator(".katex-mathml math")).to_have_count(3)
     expect(page.locator(".math-inline .katex-mathml annotation")).to_have_text("E=mc^2")
 
-    # Math is rendered on the server: the only scripts are htmx and our own.
+    # Math is rendered on the server: the only scripts are htmx and our own (JSON-LD is a
+    # data block, never run).
     scripts = page.eval_on_selector_all(
-        "script", "all => all.map(s => s.src ? new URL(s.src).pathname : '(inline)')"
+        'script:not([type="application/ld+json"])',
+        "all => all.map(s => s.src ? new URL(s.src).pathname : '(inline)')",
     )
     assert scripts and all(ALLOWED_SCRIPTS.match(path) for path in scripts), scripts
     assert not [url for url in watch.requests if "katex" in url and ".js" in url]

@@ -1,4 +1,4 @@
-"""Reader-facing pages: the LATEST UPDATES listing, articles, categories, tags, images."""
+"""Reader-facing pages: LATEST UPDATES, articles, categories, tags, the archive, images."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
 from ..models import Article, Category, Tag
-from ..services import listing
+from ..services import browse, listing, navigation
 from ..services.assets import uploads_dir
 from .page_cache import CachedPage, PageCache, preferred_encoding
 
@@ -47,26 +47,45 @@ def page_numbers(current: int | None, last: int) -> list[int | None]:
     return numbers
 
 
-def render_listing(criteria: list, template: str, **context):
-    """Render one listing: the full page, or only its cards for an htmx load-more request."""
+def render_listing(
+    criteria: list,
+    template: str,
+    *,
+    order: listing.Order = listing.Order.UPDATED,
+    empty_is_missing: bool = False,
+    **context,
+):
+    """Render one listing: the full page, or only its cards for an htmx load-more request.
+
+    Cards are sorted, paged and dated by `order`; with `empty_is_missing`, a listing with
+    no article at all is a 404 (a month of the archive nobody wrote in).
+    """
     per_page = current_app.config["CARDS_PER_PAGE"]
     cursor = request.args.get("after")
     number = request.args.get("page", type=int)
     if "page" in request.args and number is None:
         raise listing.BadPageRequest("The page number is not a number.")
     if cursor is None and number is not None:
-        page = listing.page_number(criteria, number, per_page)
+        page = listing.page_number(criteria, number, per_page, order)
     else:
-        page = listing.page_after(criteria, cursor, per_page)
-    if (cursor or number not in (None, 1)) and not page.articles:
+        page = listing.page_after(criteria, cursor, per_page, order)
+    if (cursor or number not in (None, 1) or empty_is_missing) and not page.articles:
         abort(404)
-    context.update(page=page, endpoint=request.endpoint, view_args=request.view_args)
+    context.update(
+        page=page, card_order=order, endpoint=request.endpoint, view_args=request.view_args
+    )
     if wants_fragment():
         response = current_app.make_response(render_template("blog/_cards.html", **context))
     else:
-        last = max(1, -(-listing.count(criteria) // per_page))
+        total = listing.count(criteria)
+        last = max(1, -(-total // per_page))
         current = number if number is not None else (None if cursor else 1)
-        context.update(current_page=current, page_links=page_numbers(current, last), last_page=last)
+        context.update(
+            current_page=current,
+            page_links=page_numbers(current, last),
+            last_page=last,
+            total_count=total,
+        )
         response = current_app.make_response(render_template(template, **context))
     # The same URL answers with a fragment or a page depending on HX-Request.
     response.vary.add("HX-Request")
@@ -79,13 +98,27 @@ def index():
     return render_listing(listing.everything(), "blog/index.html")
 
 
+@bp.get("/categories/")
+def categories():
+    """Show the category tree, each with its visible articles counted, descendants included."""
+    return render_template("blog/categories.html", tree=browse.category_tree())
+
+
 @bp.get("/categories/<path:path>/")
 def category(path: str):
     """List the articles of a category and of the categories below it."""
     found = db.session.scalar(select(Category).where(Category.path == path.strip("/")))
     if found is None:
         abort(404)
-    return render_listing(listing.in_category(found), "blog/category.html", category=found)
+    node = browse.category_subtree(found)
+    criteria = listing.in_category(found, ids=node.ids())
+    return render_listing(criteria, "blog/category.html", category=found, node=node)
+
+
+@bp.get("/tags/")
+def tags():
+    """Show every tag that visible articles carry, most used first."""
+    return render_template("blog/tags.html", tags=browse.tag_counts())
 
 
 @bp.get("/tags/<slug>/")
@@ -97,23 +130,46 @@ def tag(slug: str):
     return render_listing(listing.with_tag(found), "blog/tag.html", tag=found)
 
 
+@bp.get("/archive/")
+def archive():
+    """Show the years and months that have articles, newest first, with counts."""
+    years = browse.archive_years()
+    busiest = max((month.count for year in years for month in year.months), default=1)
+    return render_template("blog/archive.html", years=years, busiest=busiest)
+
+
+@bp.get("/archive/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/")
+def archive_month(year: int, month: int):
+    """List the articles first published in one month of the site's time zone."""
+    if not 1 <= month <= 12:
+        abort(404)
+    try:
+        start, end = browse.month_bounds(year, month, browse.site_zone())
+    except ValueError:
+        abort(404)
+    return render_listing(
+        listing.published_between(start, end),
+        "blog/archive_month.html",
+        # By publication date, newest first: the month is about when articles appeared,
+        # and each card shows the date that put it in this month.
+        order=listing.Order.PUBLISHED,
+        empty_is_missing=True,
+        month=browse.Month(year, month, 0),
+    )
+
+
 @bp.get("/posts/<slug>/")
 def article(slug: str):
     """Show one published article from its stored HTML (never re-rendered on a read)."""
-    stamp = db.session.execute(
-        select(Article.id, Article.rendered_at, Article.updated_at, Article.published_at).where(
-            Article.slug == slug, *listing.everything()
-        )
-    ).first()
+    stamp = navigation.page_stamp(slug)
     if stamp is None:
         abort(404)
     cache = current_app.extensions["page_cache"]
+    # The article's own dates, and the visible set's fingerprint for its neighbours' links.
     key = ("article", *stamp)
     page = cache.get(key)
     if page is None:
-        page = CachedPage.build(
-            render_template("blog/article.html", article=load_article(stamp.id))
-        )
+        page = CachedPage.build(render_article(load_article(stamp.id)))
         cache.put(key, page)
     encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
     response = current_app.response_class(page.bodies[encoding], mimetype="text/html")
@@ -122,6 +178,18 @@ def article(slug: str):
         response.headers["Content-Encoding"] = encoding
     response.vary.add("Accept-Encoding")
     return response
+
+
+def render_article(found: Article) -> str:
+    """Render an article page with its previous, next and related articles."""
+    previous, following = navigation.neighbours(found)
+    return render_template(
+        "blog/article.html",
+        article=found,
+        previous=previous,
+        following=following,
+        related=navigation.related(found),
+    )
 
 
 def load_article(article_id: int) -> Article:

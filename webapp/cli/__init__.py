@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, content, transfer
+from . import accounts, content, search, transfer
 
 
 def init_app(app: Flask) -> None:
     """Register every command group's commands."""
     accounts.register(app)
     content.register(app)
+    search.register(app)
     transfer.register(app)

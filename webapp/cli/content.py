@@ -8,10 +8,12 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Article
 from ..services.publishing import publish, render_into
+from ..services.schema import upgrade_schema
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -32,8 +34,9 @@ def file_loader(base: Path, root: Path):
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database tables that do not exist yet."""
-    db.create_all()
+    """Create the database tables that do not exist yet, and columns added since."""
+    for column in upgrade_schema():
+        click.echo(f"Added column {column}.")
     click.echo("Database ready.")
 
 
@@ -58,24 +61,29 @@ def load_demo_command(if_empty: bool) -> None:
     click.echo(f"Demo content: {len(files)} articles ({summary}).")
 
 
+def _rendered_fields(article: Article) -> tuple:
+    return (
+        article.html,
+        article.toc_html,
+        article.excerpt,
+        article.search_text,
+        article.lang,
+        article.feed_html,
+    )
+
+
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:
     """Re-render every stored article from its Markdown after the pipeline changes."""
+    upgrade_schema()  # a database from before feed_html existed has nowhere to put it
     ids = list(db.session.scalars(select(Article.id).order_by(Article.id)))
     changed = 0
     for article_id in ids:
-        article = db.session.get(Article, article_id)
-        before = (
-            article.html,
-            article.toc_html,
-            article.excerpt,
-            article.search_text,
-            article.lang,
-        )
+        article = db.session.get(Article, article_id, options=[undefer(Article.feed_html)])
+        before = _rendered_fields(article)
         render_into(article)
-        after = (article.html, article.toc_html, article.excerpt, article.search_text, article.lang)
-        changed += before != after
+        changed += before != _rendered_fields(article)
         db.session.commit()
     click.echo(f"Re-rendered {len(ids)} articles; {changed} changed.")
 

@@ -1,10 +1,16 @@
-"""Listing queries: published articles, newest update first, paged by cursor or page number."""
+"""Listing queries: published articles, newest first, paged by cursor or page number.
+
+A listing is sorted by one date, newest first: the last update (LATEST UPDATES, categories,
+tags) or the publication date (the archive's month pages). The cursor holds that date and
+the article id of the last card seen, whichever the date is.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -23,6 +29,7 @@ CARD_COLUMNS = (
     Article.lang,
     Article.reading_minutes,
     Article.updated_at,
+    Article.published_at,
     Category.name.label("category_name"),
     Category.path.label("category_path"),
 )
@@ -32,16 +39,28 @@ class BadPageRequest(ValueError):
     """A cursor or page number that cannot be right (malformed or tampered)."""
 
 
+class Order(StrEnum):
+    """The date a listing is sorted and paged by, newest first: an Article column, a Card field."""
+
+    UPDATED = "updated_at"
+    PUBLISHED = "published_at"
+
+    @property
+    def column(self):
+        """Return the Article column of this date."""
+        return getattr(Article, self.value)
+
+
 @dataclass(frozen=True)
 class Cursor:
-    """The position after the last card a reader has seen: (updated_at, id)."""
+    """The position after the last card a reader has seen: (the listing's date, id)."""
 
-    updated_at: datetime
+    moment: datetime
     article_id: int
 
     def encode(self) -> str:
         """Return the URL form: microseconds since 1970, a dash, the article id."""
-        micros = (self.updated_at - EPOCH) // timedelta(microseconds=1)
+        micros = (self.moment - EPOCH) // timedelta(microseconds=1)
         return f"{micros}-{self.article_id}"
 
     @classmethod
@@ -57,9 +76,9 @@ class Cursor:
         return cls(moment, int(match.group(2)))
 
     @classmethod
-    def after(cls, article: Card) -> Cursor:
-        """Return the cursor just past an article's card."""
-        return cls(article.updated_at, article.id)
+    def after(cls, article: Card, order: Order = Order.UPDATED) -> Cursor:
+        """Return the cursor just past an article's card in a listing sorted by `order`."""
+        return cls(getattr(article, order.value), article.id)
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,7 @@ class Card:
     updated_at: datetime
     category: CategoryRef | None
     tags: list[TagRef]
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -106,9 +126,28 @@ def everything() -> list:
     return [Article.status == PUBLISHED, Article.deleted_at.is_(None)]
 
 
-def in_category(category: Category) -> list:
-    """Return the criteria for published articles in a category or any category below it."""
-    return [*everything(), Article.category_id.in_(descendant_ids(category))]
+def hidden():
+    """Return the criterion of what `everything()` leaves out: drafts and the trash.
+
+    Written as three index ranges (status below or above "published", or published with a
+    deleted_at), so the database reads only the hidden rows, not every visible one.
+    """
+    return or_(
+        Article.status < PUBLISHED,
+        Article.status > PUBLISHED,
+        and_(Article.status == PUBLISHED, Article.deleted_at.is_not(None)),
+    )
+
+
+def in_category(category: Category, ids: list[int] | None = None) -> list:
+    """Return the criteria for published articles in a category or any category below it.
+
+    `ids`, when the caller already has them, are the category's own and its descendants'.
+    """
+    return [
+        *everything(),
+        Article.category_id.in_(descendant_ids(category) if ids is None else ids),
+    ]
 
 
 def with_tag(tag: Tag) -> list:
@@ -117,13 +156,18 @@ def with_tag(tag: Tag) -> list:
     return [*everything(), Article.id.in_(tagged)]
 
 
-def _cards(criteria: list) -> Select:
-    """Select the card columns of matching articles, newest update first."""
+def published_between(start: datetime, end: datetime) -> list:
+    """Return the criteria for published articles first published in [start, end) (naive UTC)."""
+    return [*everything(), Article.published_at >= start, Article.published_at < end]
+
+
+def _cards(criteria: list, order: Order = Order.UPDATED) -> Select:
+    """Select the card columns of matching articles, newest first by `order`."""
     return (
         select(*CARD_COLUMNS)
         .outerjoin(Category, Article.category_id == Category.id)
         .where(*criteria)
-        .order_by(Article.updated_at.desc(), Article.id.desc())
+        .order_by(order.column.desc(), Article.id.desc())
     )
 
 
@@ -152,37 +196,42 @@ def cards_from_rows(rows: list) -> list[Card]:
             if row.category_path
             else None,
             tags=tags[row.id],
+            # Rows selected without it (another listing's own columns) leave it empty.
+            published_at=row._mapping.get("published_at"),
         )
         for row in rows
     ]
 
 
-def _fetch(statement: Select, limit: int) -> Page:
+def _fetch(statement: Select, limit: int, order: Order = Order.UPDATED) -> Page:
     rows = db.session.execute(statement.limit(limit + 1)).all()
     more = len(rows) > limit
     cards = cards_from_rows(rows[:limit])
-    next_cursor = Cursor.after(cards[-1]).encode() if more and cards else None
+    next_cursor = Cursor.after(cards[-1], order).encode() if more and cards else None
     return Page(cards, next_cursor)
 
 
-def page_after(criteria: list, cursor: str | None, limit: int) -> Page:
+def page_after(
+    criteria: list, cursor: str | None, limit: int, order: Order = Order.UPDATED
+) -> Page:
     """Return the page that follows a cursor (or the first page): same cost at any depth."""
-    statement = _cards(criteria)
+    statement = _cards(criteria, order)
     if cursor:
         position = Cursor.decode(cursor)
+        column = order.column
         statement = statement.where(
             # The plain range bound lets the index seek straight to the cursor; the OR alone
             # would make the database walk every entry before it.
-            Article.updated_at <= position.updated_at,
+            column <= position.moment,
             or_(
-                Article.updated_at < position.updated_at,
-                and_(Article.updated_at == position.updated_at, Article.id < position.article_id),
+                column < position.moment,
+                and_(column == position.moment, Article.id < position.article_id),
             ),
         )
-    return _fetch(statement, limit)
+    return _fetch(statement, limit, order)
 
 
-def page_number(criteria: list, number: int, limit: int) -> Page:
+def page_number(criteria: list, number: int, limit: int, order: Order = Order.UPDATED) -> Page:
     """Return numbered page `number` (from 1), for the no-JavaScript page links."""
     if not 1 <= number <= MAX_PAGE_NUMBER:
         raise BadPageRequest("There is no page with that number.")
@@ -190,11 +239,11 @@ def page_number(criteria: list, number: int, limit: int) -> Page:
     ids = (
         select(Article.id)
         .where(*criteria)
-        .order_by(Article.updated_at.desc(), Article.id.desc())
+        .order_by(order.column.desc(), Article.id.desc())
         .offset((number - 1) * limit)
         .limit(limit + 1)
     )
-    return _fetch(_cards([Article.id.in_(ids)]), limit)
+    return _fetch(_cards([Article.id.in_(ids)], order), limit, order)
 
 
 def count(criteria: list) -> int:

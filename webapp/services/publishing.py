@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..content.excerpt import ELLIPSIS, body_text, make_excerpt
+from ..content.feedhtml import feed_html
 from ..content.frontmatter import split_front_matter
 from ..content.language import detect_lang, reading_stats
 from ..content.metadata import ArticleMeta, normalise
@@ -29,7 +30,8 @@ from .taxonomy import category_for_path, tags_for_names
 
 # Bump when the pipeline's output changes, so `flask rerender` knows what is stale.
 # 2: missing images show their alt text, Obsidian embeds, "$ x^2$" math.
-RENDER_VERSION = 2
+# 3: feed_html (the body for feeds, formulas as MathML only).
+RENDER_VERSION = 3
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _FIRST_HEADING = re.compile(r"\A\s*# +(?P<title>[^\n]+?)\s*#*\s*(\n|\Z)")
@@ -185,6 +187,7 @@ def render_into(
     rendered = render_document(article.source_md, resolve_image=binder)
     article.lang = rendered.lang
     article.html = rendered.html
+    article.feed_html = feed_html(rendered.html)
     article.toc_html = rendered.toc_html
     article.excerpt = rendered.excerpt
     article.search_text = f"{article.title}\n{rendered.text}"

@@ -1,0 +1,1 @@
+"""Feeds, the sitemap and robots.txt: the site as feed readers and crawlers see it."""

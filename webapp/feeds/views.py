@@ -1,0 +1,204 @@
+"""Feeds (Atom and RSS 2.0, site-wide, per category and per tag), the sitemap and robots.txt."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy import select
+from werkzeug.http import is_resource_modified
+
+from .. import share
+from ..blog.page_cache import CachedPage, preferred_encoding
+from ..content.feedhtml import absolutize
+from ..extensions import db
+from ..models import Category, Tag
+from ..services import listing, syndication
+from ..share import absolute_url, site_author, site_root
+
+bp = Blueprint("feeds", __name__)
+
+
+@bp.record_once
+def register_share_helpers(state) -> None:
+    """Give every template the absolute-URL and share helpers (canonical links, og: tags)."""
+    share.init_app(state.app)
+
+
+# Feed readers and crawlers may reuse an answer this long before they ask again.
+MAX_AGE_SECONDS = 300
+# The sitemap protocol's limit per file; past it /sitemap.xml becomes an index of parts.
+SITEMAP_MAX_URLS = 50_000
+ATOM = "application/atom+xml"
+RSS = "application/rss+xml"
+
+
+@bp.app_template_filter("rfc3339")
+def rfc3339(moment: datetime) -> str:
+    """Format a stored (naive UTC) time for Atom and sitemaps: 2026-01-01T12:00:00Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.app_template_filter("rfc822")
+def rfc822(moment: datetime) -> str:
+    """Format a stored (naive UTC) time for RSS: Thu, 01 Jan 2026 12:00:00 GMT."""
+    return format_datetime(moment.replace(tzinfo=UTC), usegmt=True)
+
+
+@bp.app_template_filter("absolutize")
+def absolutize_filter(html: str, base_url: str) -> str:
+    """Resolve an article body's relative links and images against its URL."""
+    return absolutize(html, base_url)
+
+
+def cached_response(stamp: syndication.Stamp, mimetype: str, build: Callable[[], str]):
+    """Answer 304 when the client's copy is current, else the document, built once per stamp."""
+    config = current_app.config
+    etag = stamp.etag(
+        request.path, site_root(), config["SITE_TITLE"], config["SITE_DESCRIPTION"], site_author()
+    )
+    if is_resource_modified(request.environ, etag=etag, last_modified=stamp.last_modified):
+        cache = current_app.extensions["page_cache"]
+        page = cache.get(("syndication", etag))
+        if page is None:
+            page = CachedPage.build(build())
+            cache.put(("syndication", etag), page)
+        encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
+        response = current_app.response_class(page.bodies[encoding], mimetype=mimetype)
+        if encoding:
+            # Already compressed: flask-compress leaves responses with an encoding alone.
+            response.headers["Content-Encoding"] = encoding
+    else:
+        response = current_app.response_class(status=304)
+    # Weak: the identity, br and gzip bodies are one document.
+    response.set_etag(etag, weak=True)
+    response.last_modified = stamp.last_modified
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE_SECONDS
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def render_feed(kind: str, criteria: list, title: str, page_url: str):
+    """Render the Atom or RSS feed of the newest articles matching listing criteria."""
+    stamp = syndication.feed_stamp(criteria)
+
+    def build() -> str:
+        return render_template(
+            f"feeds/{kind}.xml",
+            items=syndication.feed_items(stamp),
+            feed_title=title,
+            feed_url=site_root() + request.path.lstrip("/"),
+            page_url=page_url,
+            updated=stamp.last_modified or datetime.now(UTC),
+            author=site_author(),
+        )
+
+    return cached_response(stamp, ATOM if kind == "atom" else RSS, build)
+
+
+@bp.get("/feed.xml")
+def atom():
+    """Serve the Atom feed of the 20 most recently updated articles, in full."""
+    title = current_app.config["SITE_TITLE"]
+    return render_feed("atom", listing.everything(), title, absolute_url("blog.index"))
+
+
+@bp.get("/rss.xml")
+def rss():
+    """Serve the RSS 2.0 feed of the 20 most recently updated articles, in full."""
+    title = current_app.config["SITE_TITLE"]
+    return render_feed("rss", listing.everything(), title, absolute_url("blog.index"))
+
+
+# The blog's `/categories/<path:path>/` rule cannot take these URLs: it needs the trailing
+# slash, and the router prefers the rule whose static "/feed.xml" matches (tests cover both).
+@bp.get("/categories/<path:path>/feed.xml")
+def category_feed(path: str):
+    """Serve the Atom feed of a category, the categories below it included."""
+    return render_category_feed("atom", path)
+
+
+@bp.get("/categories/<path:path>/rss.xml")
+def category_rss(path: str):
+    """Serve the RSS feed of a category, the categories below it included."""
+    return render_category_feed("rss", path)
+
+
+def render_category_feed(kind: str, path: str):
+    """Render a category's feed; 404 for a category that does not exist."""
+    found = db.session.scalar(select(Category).where(Category.path == path.strip("/")))
+    if found is None:
+        abort(404)
+    title = f"{current_app.config['SITE_TITLE']} · {found.name}"
+    page_url = absolute_url("blog.category", path=found.path)
+    return render_feed(kind, listing.in_category(found), title, page_url)
+
+
+@bp.get("/tags/<slug>/feed.xml")
+def tag_feed(slug: str):
+    """Serve the Atom feed of a tag."""
+    return render_tag_feed("atom", slug)
+
+
+@bp.get("/tags/<slug>/rss.xml")
+def tag_rss(slug: str):
+    """Serve the RSS feed of a tag."""
+    return render_tag_feed("rss", slug)
+
+
+def render_tag_feed(kind: str, slug: str):
+    """Render a tag's feed; 404 for a tag that does not exist."""
+    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if found is None:
+        abort(404)
+    title = f"{current_app.config['SITE_TITLE']} · #{found.name}"
+    page_url = absolute_url("blog.tag", slug=found.slug)
+    return render_feed(kind, listing.with_tag(found), title, page_url)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Serve the sitemap; past SITEMAP_MAX_URLS pages, an index of numbered parts."""
+    return render_sitemap(None)
+
+
+@bp.get("/sitemap-<int:part>.xml")
+def sitemap_part(part: int):
+    """Serve one part of a sitemap too big for one file."""
+    return render_sitemap(part)
+
+
+def render_sitemap(part: int | None):
+    """Render the whole sitemap (part None), its index, or one numbered part."""
+    stamp = syndication.sitemap_stamp()
+    limit = SITEMAP_MAX_URLS
+
+    def build() -> str:
+        entries = syndication.sitemap_entries()
+        parts = max(1, math.ceil(len(entries) / limit))
+        if part is None and parts > 1:
+            urls = [absolute_url("feeds.sitemap_part", part=n) for n in range(1, parts + 1)]
+            return render_template(
+                "feeds/sitemap_index.xml", urls=urls, lastmod=stamp.last_modified
+            )
+        if part is not None and (parts == 1 or not 1 <= part <= parts):
+            abort(404)  # a small sitemap is one file, never "part 1 of 1"
+        chosen = entries[(part - 1) * limit : part * limit] if part else entries
+        urls = [(absolute_url(e.endpoint, **e.values), e.lastmod) for e in chosen]
+        return render_template("feeds/sitemap.xml", urls=urls)
+
+    return cached_response(stamp, "application/xml", build)
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Serve robots.txt: crawl everything but the authoring pages; where the sitemap is."""
+    body = render_template("feeds/robots.txt", sitemap_url=absolute_url("feeds.sitemap"))
+    response = current_app.response_class(body, mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE_SECONDS
+    return response

@@ -1,0 +1,183 @@
+"""Queries for feeds and the sitemap: what they list, and a cheap stamp of it for caching."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
+
+from ..content.feedhtml import feed_html, xml_safe
+from ..extensions import db
+from ..models import Article, Category, Tag, article_tags
+from .listing import everything
+
+FEED_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a feed or sitemap shows, in brief: equal stamps mean equal documents."""
+
+    parts: tuple
+    last_modified: datetime | None  # aware UTC, for Last-Modified
+
+    def etag(self, *context: object) -> str:
+        """Return an entity tag for this stamp in a context (kind, address, settings)."""
+        text = repr((context, self.parts)).encode("utf-8")
+        return hashlib.sha256(text).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One article as a feed entry, with text already safe for XML."""
+
+    slug: str
+    title: str
+    lang: str
+    excerpt: str
+    body: str  # feed HTML, links still relative
+    published_at: datetime
+    updated_at: datetime
+    category: tuple[str, str] | None  # (name, path)
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    """A page for the sitemap: endpoint and values to build its URL, and when it last changed."""
+
+    endpoint: str
+    values: dict
+    lastmod: datetime
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment else None
+
+
+def feed_stamp(criteria: list) -> Stamp:
+    """Return the stamp of a feed: (id, updated_at, rendered_at) of its newest articles.
+
+    One query on the listing index; it changes when an entry is edited, re-rendered,
+    published, unpublished or trashed, so a 304 costs only this.
+    """
+    rows = db.session.execute(
+        select(Article.id, Article.updated_at, Article.rendered_at)
+        .where(*criteria)
+        .order_by(Article.updated_at.desc(), Article.id.desc())
+        .limit(FEED_SIZE)
+    ).all()
+    parts = tuple(tuple(row) for row in rows)
+    newest = max((max(row.updated_at, row.rendered_at) for row in rows), default=None)
+    return Stamp(parts, _aware(newest))
+
+
+def feed_items(stamp: Stamp) -> list[FeedItem]:
+    """Load the articles a feed stamp names, in its order, with category and tags."""
+    ids = [part[0] for part in stamp.parts]
+    articles = db.session.scalars(
+        select(Article)
+        .where(Article.id.in_(ids))
+        .options(
+            load_only(
+                Article.slug,
+                Article.title,
+                Article.lang,
+                Article.excerpt,
+                Article.published_at,
+                Article.updated_at,
+                Article.feed_html,
+            ),
+            joinedload(Article.category),
+            selectinload(Article.tags),
+        )
+    ).unique()
+    by_id = {article.id: article for article in articles}
+    # Rows rendered before feed_html existed: derive it from the page HTML (one query).
+    stale = [article.id for article in by_id.values() if article.feed_html is None]
+    page_html = dict(
+        db.session.execute(select(Article.id, Article.html).where(Article.id.in_(stale))).all()
+        if stale
+        else []
+    )
+    items = []
+    for article_id in ids:
+        article = by_id.get(article_id)
+        if article is None:  # deleted between the two queries
+            continue
+        body = article.feed_html
+        if body is None:
+            body = feed_html(page_html[article.id])
+        category = article.category
+        items.append(
+            FeedItem(
+                slug=article.slug,
+                title=xml_safe(article.title),
+                lang=article.lang,
+                excerpt=xml_safe(article.excerpt),
+                body=xml_safe(body),
+                published_at=article.published_at,
+                updated_at=article.updated_at,
+                category=(xml_safe(category.name), category.path) if category else None,
+                tags=[xml_safe(tag.name) for tag in article.tags],
+            )
+        )
+    return items
+
+
+def sitemap_stamp() -> Stamp:
+    """Return the stamp of the sitemap: count and newest update of the visible articles."""
+    total, newest = db.session.execute(
+        select(func.count(Article.id), func.max(Article.updated_at)).where(*everything())
+    ).one()
+    return Stamp((total, newest), _aware(newest))
+
+
+def sitemap_entries() -> list[SitemapEntry]:
+    """Return every page a reader can reach: home, categories and tags with visible articles,
+    and the articles themselves, each with the time its content last changed."""
+    visible = everything()
+    articles = db.session.execute(
+        select(Article.slug, Article.updated_at)
+        .where(*visible)
+        .order_by(Article.updated_at.desc(), Article.id.desc())
+    ).all()
+    if not articles:
+        return []
+    entries = [SitemapEntry("blog.index", {}, articles[0].updated_at)]
+
+    # A category page lists the articles of the categories below it too.
+    newest_by_id = dict(
+        db.session.execute(
+            select(Article.category_id, func.max(Article.updated_at))
+            .where(*visible, Article.category_id.is_not(None))
+            .group_by(Article.category_id)
+        ).all()
+    )
+    paths = dict(db.session.execute(select(Category.id, Category.path)).all())
+    newest_by_path: dict[str, datetime] = {}
+    for category_id, newest in newest_by_id.items():
+        names = paths[category_id].split("/")
+        for depth in range(1, len(names) + 1):
+            path = "/".join(names[:depth])
+            if path not in newest_by_path or newest_by_path[path] < newest:
+                newest_by_path[path] = newest
+    entries += [
+        SitemapEntry("blog.category", {"path": path}, newest)
+        for path, newest in sorted(newest_by_path.items())
+    ]
+
+    tags = db.session.execute(
+        select(Tag.slug, func.max(Article.updated_at))
+        .join(article_tags, article_tags.c.tag_id == Tag.id)
+        .join(Article, Article.id == article_tags.c.article_id)
+        .where(*visible)
+        .group_by(Tag.id, Tag.slug)
+        .order_by(Tag.slug)
+    ).all()
+    entries += [SitemapEntry("blog.tag", {"slug": slug}, newest) for slug, newest in tags]
+    entries += [SitemapEntry("blog.article", {"slug": slug}, updated) for slug, updated in articles]
+    return entries
