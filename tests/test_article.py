@@ -157,7 +157,9 @@ def test_article_page_is_rendered_once_then_served_from_cache(app, client, monke
     import webapp.blog.views as views
 
     original = views.render_template
-    monkeypatch.setattr(views, "render_template", lambda *a, **k: calls.append(a) or original(*a, **k))
+    monkeypatch.setattr(
+        views, "render_template", lambda *a, **k: calls.append(a) or original(*a, **k)
+    )
     assert client.get(f"/posts/{slug}/").get_data(as_text=True) == first
     assert calls == []
 

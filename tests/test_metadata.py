@@ -197,6 +197,25 @@ def test_listing_pages_have_website_share_tags(app, client, add_article):
         assert head.name("twitter:card") == ["summary"]
 
 
+def test_search_page_canonical_keeps_the_query(app, client, add_article):
+    add_article("卷积网络", slug="conv")
+    head = head_of(client, "/search?q=%E5%8D%B7%E7%A7%AF")
+    assert head.canonical() == ["http://blog.test/search?q=%E5%8D%B7%E7%A7%AF"]
+    assert head.name("robots") == ["noindex"]
+    assert head_of(client, "/search").canonical() == ["http://blog.test/search"]
+
+
+def test_cached_article_page_keeps_each_host_name(app, client):
+    slug = publish_in(app, ARTICLE, load_image=images)
+    first = head_of(client, f"/posts/{slug}/")
+    other = Head(
+        client.get(f"/posts/{slug}/", base_url="http://mirror.test").get_data(as_text=True)
+    )
+    assert first.canonical() == ["http://blog.test/posts/tricky/"]
+    assert other.canonical() == ["http://mirror.test/posts/tricky/"]
+    assert head_of(client, f"/posts/{slug}/").canonical() == first.canonical()
+
+
 def test_every_page_links_the_site_feeds(app, client, add_article, admin_user):
     slug = publish_in(app, "---\ntitle: Words\n---\nOnly words.\n")
     for url in ("/", f"/posts/{slug}/", "/admin/login", "/no-such-page"):

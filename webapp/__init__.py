@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.instance_path = test_config["INSTANCE_PATH"]
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import admin, api, cli, errors, pages
+    from . import admin, api, cli, errors, pages, share
     from .blog import views as blog
     from .config import configure
     from .extensions import compress, csrf, db
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     csrf.init_app(app)
     pages.init_app(app)
+    share.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(blog.bp)

@@ -1,9 +1,7 @@
 """Addresses and metadata for what leaves the site: absolute and canonical URLs, share tags.
 
-Absolute URLs start from SITE_URL when it is set, else from the request's own URL root.
-Article pages are cached per process (blog/page_cache.py) under a key that holds the
-article's dates only, so with SITE_URL unset a cached page carries the address of the
-request that rendered it: production sites reached under more than one name should set it.
+Absolute URLs start from SITE_URL when it is set, else from the request's own URL root
+(article pages, cached per process, hold the root in their cache key for that reason).
 """
 
 from __future__ import annotations
@@ -43,10 +41,16 @@ def site_author() -> str:
 
 
 def canonical_url() -> str | None:
-    """Return this reader page's canonical URL: no cursor, ?page=N kept past page 1."""
+    """Return this reader page's canonical URL: no cursor, ?page=N kept past page 1.
+
+    A search keeps its query: the address of a result list is the one a reader shares.
+    """
     if request.endpoint is None or request.blueprint in NOT_FOR_READERS:
         return None
     values = dict(request.view_args or {})
+    query = request.args.get("q", "").strip() if request.blueprint == "search" else ""
+    if query:
+        values["q"] = query
     page = request.args.get("page", type=int)
     if page and page > 1 and "after" not in request.args:
         values["page"] = page

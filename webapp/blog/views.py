@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Article, Category, Tag
 from ..services import browse, listing, navigation
 from ..services.assets import uploads_dir
+from ..share import site_root
 from .page_cache import CachedPage, PageCache, preferred_encoding
 
 bp = Blueprint("blog", __name__)
@@ -165,8 +166,10 @@ def article(slug: str):
     if stamp is None:
         abort(404)
     cache = current_app.extensions["page_cache"]
-    # The article's own dates, and the visible set's fingerprint for its neighbours' links.
-    key = ("article", *stamp)
+    # The article's own dates, the visible set's fingerprint for its neighbours' links, and
+    # the address its canonical and share links start from (the request's own address when
+    # SITE_URL is unset: a page rendered for one host name must not be served to another).
+    key = ("article", site_root(), *stamp)
     page = cache.get(key)
     if page is None:
         page = CachedPage.build(render_article(load_article(stamp.id)))

@@ -11,7 +11,6 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 from werkzeug.http import is_resource_modified
 
-from .. import share
 from ..blog.page_cache import CachedPage, preferred_encoding
 from ..content.feedhtml import absolutize
 from ..extensions import db
@@ -20,12 +19,6 @@ from ..services import listing, syndication
 from ..share import absolute_url, site_author, site_root
 
 bp = Blueprint("feeds", __name__)
-
-
-@bp.record_once
-def register_share_helpers(state) -> None:
-    """Give every template the absolute-URL and share helpers (canonical links, og: tags)."""
-    share.init_app(state.app)
 
 
 # Feed readers and crawlers may reuse an answer this long before they ask again.
