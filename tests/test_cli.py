@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from webapp.extensions import db
 from webapp.models import Article, Category, Tag
@@ -20,6 +20,29 @@ def test_init_db_creates_tables(app, runner):
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0 and "Database ready" in result.output
     assert count_articles(app) == 0
+
+
+def test_init_db_brings_an_older_database_up_to_the_models(app, runner):
+    with app.app_context():
+        publish("---\ntitle: Older\n---\nBody with $x^2$.\n")
+        db.session.commit()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP INDEX ix_articles_published"))
+            connection.execute(text("ALTER TABLE articles DROP COLUMN feed_html"))
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "Added column articles.feed_html." in result.output
+    assert "Added index ix_articles_published." in result.output
+    with app.app_context():
+        inspector = inspect(db.engine)
+        assert "feed_html" in {column["name"] for column in inspector.get_columns("articles")}
+        assert "ix_articles_published" in {i["name"] for i in inspector.get_indexes("articles")}
+        assert count_articles(app) == 1  # the article survived
+    # The next run has nothing left to add.
+    again = runner.invoke(args=["init-db"])
+    assert again.exit_code == 0 and "Added" not in again.output
+    # Rendering fills the new column for the rows that predate it.
+    assert "1 changed" in runner.invoke(args=["rerender"]).output
 
 
 def test_load_demo_fills_three_pages_of_cards_with_images(app, runner, client):

@@ -338,12 +338,19 @@ def test_sitemap_lists_exactly_the_published_pages(app, client, add_article):
         f"{base}/categories/ML/",
         f"{base}/categories/ML/DL/",
         f"{base}/tags/gpu/",
+        f"{base}/categories/",
+        f"{base}/tags/",
+        f"{base}/archive/",
+        f"{base}/archive/2026/01/",
     }
     assert locs[f"{base}/posts/top/"] == "2026-01-01T12:00:00Z"
     # A category's page changes when any article in or below it does.
     assert locs[f"{base}/categories/ML/"] == locs[f"{base}/posts/deep/"] == "2026-01-03T12:00:00Z"
     assert locs[f"{base}/"] == "2026-01-03T12:00:00Z"
     assert locs[f"{base}/tags/gpu/"] == "2026-01-01T12:00:00Z"
+    # Overviews count every article; a month changes with the articles published in it.
+    assert locs[f"{base}/archive/"] == locs[f"{base}/tags/"] == "2026-01-03T12:00:00Z"
+    assert locs[f"{base}/archive/2026/01/"] == "2026-01-03T12:00:00Z"
     for url in locs:
         assert client.get(url).status_code == 200, url
 
@@ -360,12 +367,12 @@ def test_sitemap_splits_into_an_index_past_the_limit(app, client, add_article, m
     root = ET.fromstring(response.data)
     assert root.tag == f"{SITEMAP_NS}sitemapindex"
     parts = [node.find(f"{SITEMAP_NS}loc").text for node in root.iter(f"{SITEMAP_NS}sitemap")]
-    assert parts == [f"http://blog.test/sitemap-{n}.xml" for n in (1, 2, 3)]
+    assert parts == [f"http://blog.test/sitemap-{n}.xml" for n in (1, 2, 3, 4)]
     urls = [sitemap_locs(client, part) for part in parts]
     assert all(len(chunk) <= 3 for chunk in urls)
     listed = set().union(*urls)
-    assert len(listed) == 8  # home, one tag, six articles
-    assert client.get("/sitemap-4.xml").status_code == 404
+    assert len(listed) == 11  # home, tags, archive, one tag, one month, six articles
+    assert client.get("/sitemap-5.xml").status_code == 404
 
 
 def test_a_small_sitemap_has_no_numbered_parts(client, add_article):

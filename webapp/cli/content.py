@@ -34,9 +34,9 @@ def file_loader(base: Path, root: Path):
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database tables that do not exist yet, and columns added since."""
-    for column in upgrade_schema():
-        click.echo(f"Added column {column}.")
+    """Create the database tables that do not exist yet, and columns and indexes added since."""
+    for addition in upgrade_schema():
+        click.echo(f"Added {addition}.")
     click.echo("Database ready.")
 
 

@@ -1,4 +1,4 @@
-"""Bring an existing database up to the models: create missing tables, add missing columns."""
+"""Bring an existing database up to the models: create missing tables, columns and indexes."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from ..extensions import db
 
 
 def upgrade_schema() -> list[str]:
-    """Create missing tables and add missing nullable columns; return "table.column" added.
+    """Create missing tables, nullable columns and indexes; return what was added.
 
-    create_all() never alters a table that exists, so a column added to a model later
-    (articles.feed_html) would be missing from every database created before it. Only
-    nullable columns without foreign keys are added: existing rows simply hold NULL, which
-    the code reading such a column must accept.
+    create_all() never alters a table that exists, so a column or index added to a model
+    later (articles.feed_html, ix_articles_published) would be missing from every database
+    created before it. Only nullable columns without foreign keys are added: existing rows
+    simply hold NULL, which the code reading such a column must accept.
     """
     db.create_all()
     engine = db.engine
@@ -31,5 +31,10 @@ def upgrade_schema() -> list[str]:
                 connection.execute(
                     text(f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {definition}")
                 )
-                added.append(f"{table.name}.{column.name}")
+                added.append(f"column {table.name}.{column.name}")
+            indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+            for index in sorted(table.indexes, key=lambda index: index.name):
+                if index.name not in indexes:
+                    index.create(connection)
+                    added.append(f"index {index.name}")
     return added

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from ..content.feedhtml import feed_html, xml_safe
 from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
+from .browse import site_zone
 from .listing import everything
 
 FEED_SIZE = 20
@@ -129,25 +130,30 @@ def feed_items(stamp: Stamp) -> list[FeedItem]:
 
 
 def sitemap_stamp() -> Stamp:
-    """Return the stamp of the sitemap: count and newest update of the visible articles."""
+    """Return the stamp of the sitemap: count and newest update of the visible articles.
+
+    The time zone is part of it because the archive's months are cut in that zone.
+    """
     total, newest = db.session.execute(
         select(func.count(Article.id), func.max(Article.updated_at)).where(*everything())
     ).one()
-    return Stamp((total, newest), _aware(newest))
+    return Stamp((total, newest, str(site_zone())), _aware(newest))
 
 
 def sitemap_entries() -> list[SitemapEntry]:
-    """Return every page a reader can reach: home, categories and tags with visible articles,
-    and the articles themselves, each with the time its content last changed."""
+    """Return every page a reader can reach: home, the category, tag and archive overviews,
+    categories, tags and archive months with visible articles, and the articles themselves,
+    each with the time its content last changed."""
     visible = everything()
     articles = db.session.execute(
-        select(Article.slug, Article.updated_at)
+        select(Article.slug, Article.updated_at, Article.published_at)
         .where(*visible)
         .order_by(Article.updated_at.desc(), Article.id.desc())
     ).all()
     if not articles:
         return []
-    entries = [SitemapEntry("blog.index", {}, articles[0].updated_at)]
+    newest = articles[0].updated_at
+    entries = [SitemapEntry("blog.index", {}, newest)]
 
     # A category page lists the articles of the categories below it too.
     newest_by_id = dict(
@@ -178,6 +184,31 @@ def sitemap_entries() -> list[SitemapEntry]:
         .group_by(Tag.id, Tag.slug)
         .order_by(Tag.slug)
     ).all()
-    entries += [SitemapEntry("blog.tag", {"slug": slug}, newest) for slug, newest in tags]
-    entries += [SitemapEntry("blog.article", {"slug": slug}, updated) for slug, updated in articles]
+    entries += [SitemapEntry("blog.tag", {"slug": slug}, latest) for slug, latest in tags]
+
+    # The overviews count every listed page, so they change whenever any article does.
+    if newest_by_path:
+        entries.append(SitemapEntry("blog.categories", {}, newest))
+    if tags:
+        entries.append(SitemapEntry("blog.tags", {}, newest))
+    entries.append(SitemapEntry("blog.archive", {}, newest))
+    entries += _archive_month_entries(articles)
+    entries += [
+        SitemapEntry("blog.article", {"slug": row.slug}, row.updated_at) for row in articles
+    ]
     return entries
+
+
+def _archive_month_entries(articles: list) -> list[SitemapEntry]:
+    """Return each archive month page, newest month first, with its latest article update."""
+    zone = site_zone()
+    latest: dict[tuple[int, int], datetime] = {}
+    for row in articles:
+        local = row.published_at.replace(tzinfo=UTC).astimezone(zone)
+        key = (local.year, local.month)
+        if key not in latest or latest[key] < row.updated_at:
+            latest[key] = row.updated_at
+    return [
+        SitemapEntry("blog.archive_month", {"year": year, "month": month}, latest[year, month])
+        for year, month in sorted(latest, reverse=True)
+    ]
