@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
-from ..models import Article, Category, Tag
-from ..services import browse, listing, navigation
+from ..models import Article
+from ..services import browse, listing, navigation, taxonomy
 from ..services.assets import uploads_dir
 from ..share import site_root
 from .page_cache import CachedPage, PageCache, preferred_encoding
@@ -108,7 +108,7 @@ def categories():
 @bp.get("/categories/<path:path>/")
 def category(path: str):
     """List the articles of a category and of the categories below it."""
-    found = db.session.scalar(select(Category).where(Category.path == path.strip("/")))
+    found = taxonomy.category_at(path)
     if found is None:
         abort(404)
     node = browse.category_subtree(found)
@@ -125,7 +125,7 @@ def tags():
 @bp.get("/tags/<slug>/")
 def tag(slug: str):
     """List the articles carrying a tag."""
-    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    found = taxonomy.tag_with_slug(slug)
     if found is None:
         abort(404)
     return render_listing(listing.with_tag(found), "blog/tag.html", tag=found)

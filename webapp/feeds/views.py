@@ -8,14 +8,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
-from sqlalchemy import select
 from werkzeug.http import is_resource_modified
 
 from ..blog.page_cache import CachedPage, preferred_encoding
 from ..content.feedhtml import absolutize
-from ..extensions import db
-from ..models import Category, Tag
-from ..services import listing, syndication
+from ..services import listing, syndication, taxonomy
 from ..share import absolute_url, site_author, site_root
 
 bp = Blueprint("feeds", __name__)
@@ -123,7 +120,7 @@ def category_rss(path: str):
 
 def render_category_feed(kind: str, path: str):
     """Render a category's feed; 404 for a category that does not exist."""
-    found = db.session.scalar(select(Category).where(Category.path == path.strip("/")))
+    found = taxonomy.category_at(path)
     if found is None:
         abort(404)
     title = f"{current_app.config['SITE_TITLE']} · {found.name}"
@@ -145,7 +142,7 @@ def tag_rss(slug: str):
 
 def render_tag_feed(kind: str, slug: str):
     """Render a tag's feed; 404 for a tag that does not exist."""
-    found = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    found = taxonomy.tag_with_slug(slug)
     if found is None:
         abort(404)
     title = f"{current_app.config['SITE_TITLE']} · #{found.name}"

@@ -9,12 +9,22 @@ from ..extensions import db
 from ..models import Category, Tag
 
 
+def category_at(path: str) -> Category | None:
+    """Return the category stored under a path such as "机器学习/深度学习", or None."""
+    return db.session.scalar(select(Category).where(Category.path == path.strip("/")))
+
+
+def tag_with_slug(slug: str) -> Tag | None:
+    """Return the tag with this slug, or None."""
+    return db.session.scalar(select(Tag).where(Tag.slug == slug))
+
+
 def category_for_path(names: list[str]) -> Category | None:
     """Return the category for a path such as ["机器学习", "深度学习"], creating missing levels."""
     parent = None
     for depth in range(len(names)):
         path = "/".join(names[: depth + 1])
-        category = db.session.scalar(select(Category).where(Category.path == path))
+        category = category_at(path)
         if category is None:
             category = Category(name=names[depth], path=path, parent=parent)
             db.session.add(category)
@@ -29,7 +39,7 @@ def tags_for_names(names: list[str]) -> list[Tag]:
         slug = slugify(name) or name
         if slug in tags:
             continue
-        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        tag = tag_with_slug(slug)
         if tag is None:
             tag = Tag(name=name, slug=slug)
             db.session.add(tag)

@@ -24,7 +24,7 @@ from ..publishing import (
     source_hash,
     split_title,
 )
-from ..taxonomy import category_for_path, tags_for_names
+from ..taxonomy import category_at, category_for_path, tags_for_names
 from .manifest import Archive, ArticleRecord, ExportFormatError
 
 REJECTED = "rejected"
@@ -54,10 +54,10 @@ def _restore_taxonomy(manifest: dict) -> None:
     items = [item for item in manifest.get("categories") or [] if isinstance(item, dict)]
     # A parent's path is always shorter than its children's: create it first.
     for item in sorted(items, key=lambda item: len(str(item.get("path") or ""))):
-        if not item.get("path") or _category(item["path"]):
+        if not item.get("path") or category_at(item["path"]):
             continue
         # Rows, not split paths: a category may be named "a/b" at the top level.
-        parent = _category(item["parent"]) if item.get("parent") else None
+        parent = category_at(item["parent"]) if item.get("parent") else None
         name = str(item.get("name") or item["path"].rsplit("/", 1)[-1])
         db.session.add(Category(name=name, path=item["path"], parent=parent))
         db.session.flush()
@@ -67,10 +67,6 @@ def _restore_taxonomy(manifest: dict) -> None:
             db.session.add(Tag(name=str(tag.get("name") or tag["slug"]), slug=tag["slug"]))
             known.add(tag["slug"])
     db.session.commit()
-
-
-def _category(path: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.path == path))
 
 
 def _restore_one(archive: Archive, assets: dict, entry: object) -> FileResult:
@@ -187,7 +183,7 @@ def _target_category(target: _Target) -> Category | None:
         return category_for_path(target.category_names)
     if not target.category:
         return None
-    return _category(target.category) or category_for_path(target.category.split("/"))
+    return category_at(target.category) or category_for_path(target.category.split("/"))
 
 
 def _tags(target: _Target) -> list[Tag]:
