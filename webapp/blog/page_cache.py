@@ -1,10 +1,11 @@
-"""A per-process cache of finished article pages, stored compressed, keyed by what they show.
+"""A per-process cache of finished pages, stored compressed, keyed by what they show.
 
-An article page is the same for every reader until the article changes, so it is rendered
-and compressed once; later readers get the stored bytes. The key holds the article's id,
-its dates and the time its HTML was last rendered, which a cheap indexed query reads on every
-request: an edit, a re-render, unpublishing or trashing (the query then finds nothing) all
-take effect at once, in every worker, with no invalidation message.
+A reader page is the same for every reader until the articles behind it change, so it is
+rendered and compressed once; later readers get the stored bytes. Each key holds what the
+page depends on, read by a cheap indexed query on every request (an article's dates and the
+time its HTML was rendered; a fingerprint of the visible set, services/navigation.py): an
+edit, a re-render, publishing, unpublishing or trashing all take effect at once, in every
+worker, with no invalidation message.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import brotli
+from flask import Response, current_app, request
 
 # Compressed once per page, so the slower, smaller settings pay off.
 BROTLI_QUALITY = 9
@@ -92,3 +95,27 @@ def preferred_encoding(accept_encoding: str) -> str | None:
         if offered.get(encoding, offered.get("*", 0.0)) > 0:
             return encoding
     return None
+
+
+def cached_page(key: tuple, build: Callable[[], str]) -> CachedPage:
+    """Return the page stored under key, building and storing it on a miss.
+
+    build() may raise (a 404, a bad cursor): nothing is stored then.
+    """
+    cache: PageCache = current_app.extensions["page_cache"]
+    page = cache.get(key)
+    if page is None:
+        page = CachedPage.build(build())
+        cache.put(key, page)
+    return page
+
+
+def page_response(page: CachedPage, mimetype: str = "text/html") -> Response:
+    """Answer with a stored page in the encoding the client prefers."""
+    encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
+    response = current_app.response_class(page.bodies[encoding], mimetype=mimetype)
+    if encoding:
+        # Already compressed: flask-compress leaves responses with an encoding alone.
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    return response

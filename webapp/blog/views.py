@@ -11,7 +11,7 @@ from ..models import Article
 from ..services import browse, listing, navigation, taxonomy
 from ..services.assets import uploads_dir
 from ..share import site_root
-from .page_cache import CachedPage, PageCache, preferred_encoding
+from .page_cache import PageCache, cached_page, page_response
 
 bp = Blueprint("blog", __name__)
 
@@ -56,11 +56,43 @@ def render_listing(
     empty_is_missing: bool = False,
     **context,
 ):
-    """Render one listing: the full page, or only its cards for an htmx load-more request.
+    """Serve one listing: the full page, or only its cards for an htmx load-more request.
 
     Cards are sorted, paged and dated by `order`; with `empty_is_missing`, a listing with
-    no article at all is a 404 (a month of the archive nobody wrote in).
+    no article at all is a 404 (a month of the archive nobody wrote in). The finished page
+    is cached under what it shows: the URL's own parts and the visible set's fingerprint,
+    so a publish, edit, unpublish or trash is seen by the next request.
     """
+    fragment = wants_fragment()
+    key = (
+        "listing",
+        site_root(),
+        request.endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        request.args.get("after"),
+        request.args.get("page"),
+        fragment,
+        *navigation.site_fingerprint(),
+    )
+
+    def build() -> str:
+        return _render_listing(criteria, template, order, empty_is_missing, fragment, context)
+
+    response = page_response(cached_page(key, build))
+    # The same URL answers with a fragment or a page depending on HX-Request.
+    response.vary.add("HX-Request")
+    return response
+
+
+def _render_listing(
+    criteria: list,
+    template: str,
+    order: listing.Order,
+    empty_is_missing: bool,
+    fragment: bool,
+    context: dict,
+) -> str:
+    """Render a listing's cards (the fragment) or its whole page, from the database."""
     per_page = current_app.config["CARDS_PER_PAGE"]
     cursor = request.args.get("after")
     number = request.args.get("page", type=int)
@@ -75,22 +107,18 @@ def render_listing(
     context.update(
         page=page, card_order=order, endpoint=request.endpoint, view_args=request.view_args
     )
-    if wants_fragment():
-        response = current_app.make_response(render_template("blog/_cards.html", **context))
-    else:
-        total = listing.count(criteria)
-        last = max(1, -(-total // per_page))
-        current = number if number is not None else (None if cursor else 1)
-        context.update(
-            current_page=current,
-            page_links=page_numbers(current, last),
-            last_page=last,
-            total_count=total,
-        )
-        response = current_app.make_response(render_template(template, **context))
-    # The same URL answers with a fragment or a page depending on HX-Request.
-    response.vary.add("HX-Request")
-    return response
+    if fragment:
+        return render_template("blog/_cards.html", **context)
+    total = listing.count(criteria)
+    last = max(1, -(-total // per_page))
+    current = number if number is not None else (None if cursor else 1)
+    context.update(
+        current_page=current,
+        page_links=page_numbers(current, last),
+        last_page=last,
+        total_count=total,
+    )
+    return render_template(template, **context)
 
 
 @bp.get("/")
@@ -165,22 +193,11 @@ def article(slug: str):
     stamp = navigation.page_stamp(slug)
     if stamp is None:
         abort(404)
-    cache = current_app.extensions["page_cache"]
     # The article's own dates, the visible set's fingerprint for its neighbours' links, and
     # the address its canonical and share links start from (the request's own address when
     # SITE_URL is unset: a page rendered for one host name must not be served to another).
     key = ("article", site_root(), *stamp)
-    page = cache.get(key)
-    if page is None:
-        page = CachedPage.build(render_article(load_article(stamp.id)))
-        cache.put(key, page)
-    encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
-    response = current_app.response_class(page.bodies[encoding], mimetype="text/html")
-    if encoding:
-        # Already compressed: flask-compress leaves responses with an encoding alone.
-        response.headers["Content-Encoding"] = encoding
-    response.vary.add("Accept-Encoding")
-    return response
+    return page_response(cached_page(key, lambda: render_article(load_article(stamp.id))))
 
 
 def render_article(found: Article) -> str:

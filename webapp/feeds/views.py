@@ -10,7 +10,7 @@ from email.utils import format_datetime
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.http import is_resource_modified
 
-from ..blog.page_cache import CachedPage, preferred_encoding
+from ..blog.page_cache import cached_page, page_response
 from ..content.feedhtml import absolutize
 from ..services import listing, syndication, taxonomy
 from ..share import absolute_url, site_author, site_root
@@ -51,24 +51,15 @@ def cached_response(stamp: syndication.Stamp, mimetype: str, build: Callable[[],
         request.path, site_root(), config["SITE_TITLE"], config["SITE_DESCRIPTION"], site_author()
     )
     if is_resource_modified(request.environ, etag=etag, last_modified=stamp.last_modified):
-        cache = current_app.extensions["page_cache"]
-        page = cache.get(("syndication", etag))
-        if page is None:
-            page = CachedPage.build(build())
-            cache.put(("syndication", etag), page)
-        encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
-        response = current_app.response_class(page.bodies[encoding], mimetype=mimetype)
-        if encoding:
-            # Already compressed: flask-compress leaves responses with an encoding alone.
-            response.headers["Content-Encoding"] = encoding
+        response = page_response(cached_page(("syndication", etag), build), mimetype)
     else:
         response = current_app.response_class(status=304)
+        response.vary.add("Accept-Encoding")
     # Weak: the identity, br and gzip bodies are one document.
     response.set_etag(etag, weak=True)
     response.last_modified = stamp.last_modified
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE_SECONDS
-    response.vary.add("Accept-Encoding")
     return response
 
 

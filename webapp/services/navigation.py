@@ -68,10 +68,14 @@ def page_stamp(slug: str) -> Row | None:
     return db.session.execute(_stamp_statement(), {"slug": slug}).first()
 
 
-@cache
-def _stamp_statement() -> Select:
-    """Build the stamp query once: it runs on every article request, cached page or not."""
-    # correlate(None): each subquery reads the whole table, not the outer query's row.
+def site_fingerprint() -> tuple:
+    """Return the visible set's fingerprint alone (see page_stamp), for listing pages."""
+    return tuple(db.session.execute(_fingerprint_statement()).one())
+
+
+def _fingerprint_parts():
+    """Return the fingerprint's columns and the subquery they join."""
+    # correlate(None): each subquery reads the whole table, not an outer query's row.
     latest = select(func.max(Article.updated_at)).where(*everything()).correlate(None)
     newest = select(func.max(Article.id)).correlate(None)
     gone = (
@@ -79,17 +83,28 @@ def _stamp_statement() -> Select:
         .where(hidden())
         .subquery("gone")
     )
+    columns = (
+        latest.scalar_subquery().label("latest"),
+        newest.scalar_subquery().label("newest"),
+        gone.c.hidden,
+        gone.c.hidden_ids,
+    )
+    return columns, gone
+
+
+@cache
+def _fingerprint_statement() -> Select:
+    """Build the fingerprint query once: it runs on every listing request."""
+    columns, gone = _fingerprint_parts()
+    return select(*columns).select_from(gone)
+
+
+@cache
+def _stamp_statement() -> Select:
+    """Build the stamp query once: it runs on every article request, cached page or not."""
+    columns, gone = _fingerprint_parts()
     return (
-        select(
-            Article.id,
-            Article.rendered_at,
-            Article.updated_at,
-            Article.published_at,
-            latest.scalar_subquery().label("latest"),
-            newest.scalar_subquery().label("newest"),
-            gone.c.hidden,
-            gone.c.hidden_ids,
-        )
+        select(Article.id, Article.rendered_at, Article.updated_at, Article.published_at, *columns)
         .join(gone, true())
         .where(Article.slug == bindparam("slug"), *everything())
     )
