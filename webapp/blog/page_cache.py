@@ -14,38 +14,43 @@ import gzip
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import brotli
 from flask import Response, current_app, request
 
-# Compressed once per page, so the slower, smaller settings pay off.
-BROTLI_QUALITY = 9
-GZIP_LEVEL = 9
+# A reader pays for a cache miss, and a listing misses after every publish. Measured on a
+# 21 KB listing page and a 66 KB article: brotli 5 takes 0.35 and 0.8 ms, brotli 9 takes 9
+# and 12 ms for 2-5 % fewer bytes; gzip 6 and 9 differ by under 3 %.
+BROTLI_QUALITY = 5
+GZIP_LEVEL = 6
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "br": lambda raw: brotli.compress(raw, quality=BROTLI_QUALITY),
+    "gzip": lambda raw: gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0),
+}
 
 
-@dataclass(frozen=True)
 class CachedPage:
-    """One rendered page in each encoding a reader may ask for."""
+    """One rendered page, compressed into an encoding the first time a reader asks for it."""
 
-    bodies: dict[str | None, bytes]
+    def __init__(self, html: str):
+        self._bodies: dict[str | None, bytes] = {None: html.encode("utf-8")}
 
-    @classmethod
-    def build(cls, html: str) -> CachedPage:
-        """Encode and compress a rendered page once."""
-        raw = html.encode("utf-8")
-        return cls(
-            {
-                None: raw,
-                "br": brotli.compress(raw, quality=BROTLI_QUALITY),
-                "gzip": gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0),
-            }
-        )
+    def body(self, encoding: str | None) -> bytes:
+        """Return the page in an encoding (None: uncompressed), compressing it once."""
+        found = self._bodies.get(encoding)
+        if found is None:
+            # Two threads may both compress on a first request; either result is right.
+            found = self._bodies[encoding] = COMPRESSORS[encoding](self._bodies[None])
+        return found
 
     @property
     def size(self) -> int:
-        """Return the bytes this entry holds, for the cache's budget."""
-        return sum(len(body) for body in self.bodies.values())
+        """Return what this entry may come to hold, for the cache's budget.
+
+        Counted before the compressed forms exist: HTML and XML compress to well under half,
+        so both together stay below the uncompressed size again.
+        """
+        return 2 * len(self._bodies[None])
 
 
 class PageCache:
@@ -105,7 +110,7 @@ def cached_page(key: tuple, build: Callable[[], str]) -> CachedPage:
     cache: PageCache = current_app.extensions["page_cache"]
     page = cache.get(key)
     if page is None:
-        page = CachedPage.build(build())
+        page = CachedPage(build())
         cache.put(key, page)
     return page
 
@@ -113,7 +118,7 @@ def cached_page(key: tuple, build: Callable[[], str]) -> CachedPage:
 def page_response(page: CachedPage, mimetype: str = "text/html") -> Response:
     """Answer with a stored page in the encoding the client prefers."""
     encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
-    response = current_app.response_class(page.bodies[encoding], mimetype=mimetype)
+    response = current_app.response_class(page.body(encoding), mimetype=mimetype)
     if encoding:
         # Already compressed: flask-compress leaves responses with an encoding alone.
         response.headers["Content-Encoding"] = encoding
