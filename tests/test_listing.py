@@ -79,6 +79,16 @@ def next_href(html: str) -> str | None:
 HX = {"HX-Request": "true"}
 
 
+def click_load_more(client, url: str | None) -> list[str]:
+    """Follow load-more links as htmx does, from url until none is left; return the titles."""
+    seen = []
+    while url:
+        body = client.get(url, headers=HX).get_data(as_text=True)
+        seen += fragment_titles(body)
+        url = next_href(body)
+    return seen
+
+
 def test_index_shows_header_and_latest_updates_heading(client, add_article):
     add_article("Only one")
     html = client.get("/").get_data(as_text=True)
@@ -216,12 +226,7 @@ def test_clicking_load_more_until_it_disappears_shows_every_article_once(client,
         add_article()
     add_article("Hidden", status=DRAFT)
     html = client.get("/").get_data(as_text=True)
-    seen = parse(html).titles
-    url = next_href(html)
-    while url:
-        body = client.get(url, headers=HX).get_data(as_text=True)
-        seen += fragment_titles(body)
-        url = next_href(body)
+    seen = parse(html).titles + click_load_more(client, next_href(html))
     assert seen == [f"Article {n}" for n in range(40, 0, -1)]
 
 
@@ -238,10 +243,7 @@ def test_publishing_and_updating_between_clicks_neither_repeats_nor_skips(app, c
         # An article not yet seen is updated: it moves to the top (the one allowed gap).
         db.session.get(Article, ids[2]).updated_at = utcnow()
         db.session.commit()
-    while url:
-        body = client.get(url, headers=HX).get_data(as_text=True)
-        seen += fragment_titles(body)
-        url = next_href(body)
+    seen += click_load_more(client, url)
     assert len(seen) == len(set(seen))
     expected = [f"Article {n}" for n in range(30, 0, -1) if n != 3]
     assert seen == expected

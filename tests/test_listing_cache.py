@@ -8,6 +8,7 @@ import re
 import brotli
 import pytest
 
+from tests.test_listing import fragment_titles
 from webapp.extensions import db
 from webapp.models import DRAFT, Article
 from webapp.services import authoring
@@ -22,14 +23,10 @@ def publish_note(app, title: str, **front) -> str:
         return publish(f"---\ntitle: {title}\n{extra}---\nAbout {title}.\n").article.slug
 
 
-def card_titles(html: str) -> list[str]:
-    return re.findall(r'<h3 class="card-title"[^>]*><a [^>]*>([^<]+)</a>', html)
-
-
 def titles_at(client, url: str, headers=None) -> list[str]:
     response = client.get(url, headers=headers or {})
     assert response.status_code == 200, url
-    return card_titles(response.get_data(as_text=True))
+    return fragment_titles(response.get_data(as_text=True))
 
 
 def article_named(title: str) -> Article:
@@ -129,7 +126,7 @@ def test_every_encoding_of_a_cached_listing_shows_the_new_article(app, client, e
     assert response.headers["Content-Encoding"] == encoding
     assert set(response.vary) >= {"Accept-Encoding", "HX-Request"}
     body = brotli.decompress(response.data) if encoding == "br" else gzip.decompress(response.data)
-    assert card_titles(body.decode("utf-8")) == ["New", "Old"]
+    assert fragment_titles(body.decode("utf-8")) == ["New", "Old"]
 
 
 def test_a_bad_request_is_not_cached(app, client, add_article):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.conftest import BASE_TIME
-from tests.test_listing import HX, fragment_titles, next_href, parse
+from tests.test_listing import HX, click_load_more, fragment_titles, next_href, parse
 from webapp.extensions import db
 from webapp.models import DRAFT
 
@@ -292,12 +292,7 @@ def test_month_page_paging_neither_repeats_nor_skips_on_equal_dates(client, add_
     for _ in range(30):
         add_article(published_at=moment)
     html = client.get("/archive/2025/05/").get_data(as_text=True)
-    seen = parse(html).titles
-    url = next_href(html)
-    while url:
-        body = client.get(url, headers=HX).get_data(as_text=True)
-        seen += fragment_titles(body)
-        url = next_href(body)
+    seen = parse(html).titles + click_load_more(client, next_href(html))
     assert seen == [f"Article {n}" for n in range(30, 0, -1)]
 
 
