@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+)
 
 from .services.listing import BadPageRequest
 
@@ -16,6 +21,8 @@ MESSAGES = {
 }
 TITLES = {413: "Upload too large"}
 API_PREFIX = "/api/"
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+NUL_SEPARATES = frozenset({"search.index"})
 
 
 def human_size(size: int) -> str:
@@ -46,6 +53,8 @@ def describe_http_error(error: HTTPException) -> str:
             return upload_limits_message()
         # Not capitalised: it may begin with a file name.
         return f"Refused: {error.description.rstrip('.')}. {upload_limits_message()}"
+    if isinstance(error, NulCharacter):
+        return error.description
     return MESSAGES.get(code) or error.description or ""
 
 
@@ -57,8 +66,35 @@ def render_error(code: int, title: str, message: str):
     return render_template(template, code=code, title=title, message=message), code
 
 
+class NulCharacter(BadRequest):
+    """A URL or form field holds a NUL character, which no slug, query or name can contain."""
+
+    description = (
+        "The address or a form field contains a NUL character (%00), which nothing on "
+        "this site can hold."
+    )
+
+
+def refuse_nul_characters() -> None:
+    """Turn away a request whose path, query or form fields hold NUL.
+
+    PostgreSQL refuses NUL in text parameters, so a lookup by such a slug or name would end
+    in a database error (a 500) instead of a plain 404 or 400; no real input holds it. File
+    uploads are checked by content elsewhere (a NUL byte makes a file binary, not text).
+    Search is left alone: it reads NUL as a separator, like any punctuation in a query.
+    """
+    values = [request.path]
+    if request.endpoint not in NUL_SEPARATES:
+        values += request.args.values()
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        raise NulCharacter()
+
+
 def init_app(app: Flask) -> None:
-    """Register the error handlers."""
+    """Register the error handlers and the request checks that would otherwise fail late."""
+    app.before_request(refuse_nul_characters)
 
     @app.errorhandler(BadPageRequest)
     def bad_page(error: BadPageRequest):
