@@ -217,3 +217,39 @@ def test_a_token_needs_a_name(signed_in_client):
     response = client.post("/admin/tokens", data={"name": "  ", "csrf_token": client.csrf_token})
     assert response.status_code == 422
     assert "Give the token a name" in response.get_data(as_text=True)
+
+
+LONG = "长" * 600
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "reason"),
+    [
+        ("title.md", f"---\ntitle: {LONG}\n---\nx\n", "the title is 600 characters long"),
+        ("heading.md", f"# {LONG}\n\nx\n", "the title is 600 characters long"),
+        ("tag.md", f"---\ntitle: t\ntags: [ok, {LONG}]\n---\nx\n", "the tag “长长长"),
+        ("category.md", f"---\ntitle: t\ncategories: [{LONG}]\n---\nx\n", "the category “长长"),
+        (
+            "path.md",
+            "---\ntitle: t\ncategories: [" + ", ".join(["c" * 190] * 8) + "]\n---\nx\n",
+            "the category path is 1,527 characters long; at most 1,000 fit",
+        ),
+        ("f" * 450 + ".md", "# Short\n\nx\n", "the file name is 453 characters long"),
+    ],
+)
+def test_values_longer_than_the_site_stores_are_rejected_by_name(
+    app, client, token, name, document, reason
+):
+    # The same answer on every database: SQLite would store them, PostgreSQL refuse them.
+    response = send_files(client, token, [(name, document.encode()), ("fine.md", DOC.encode())])
+    assert response.status_code == 200
+    bad, fine = response.json["results"]
+    assert bad["outcome"] == "rejected" and reason in bad["reason"]
+    assert fine["outcome"] == "created"
+    assert count_articles(app) == 1
+
+
+def test_a_title_of_the_longest_stored_length_is_accepted(app, client, token):
+    document = f"---\ntitle: {'长' * 500}\ntags: [{'t' * 200}]\n---\nx\n"
+    response = send_files(client, token, [("edge.md", document.encode())])
+    assert response.json["results"][0]["outcome"] == "created"

@@ -237,6 +237,20 @@ def test_an_exported_file_edited_before_import_updates_from_its_front_matter(app
     assert len(row["revisions"]) == 2
 
 
+def test_an_exported_file_edited_to_a_too_long_title_is_rejected_by_name(app, runner, tmp_path):
+    with app.app_context():
+        publish("---\ntitle: Short\n---\nBody.\n", filename="post.md")
+    dest = tmp_path / "out"
+    assert runner.invoke(args=["export", str(dest)]).exit_code == 0
+    (dest / "articles/short.md").write_text(
+        f"---\ntitle: {'长' * 501}\n---\nBody, edited.\n", encoding="utf-8"
+    )
+    result = runner.invoke(args=["import", str(dest)])
+    assert result.exit_code == 1
+    assert "the title is 501 characters long; at most 500 fit" in result.output
+    assert snapshot(app)["short"]["title"] == "Short"
+
+
 def write_hexo_posts(root: Path) -> Path:
     """Write a small Hexo source/_posts folder with a post asset folder holding a PNG."""
     posts = root / "source" / "_posts"

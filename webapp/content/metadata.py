@@ -19,8 +19,19 @@ DATE_FORMATS = (
 )
 
 
+# The longest values the database columns hold (models.py). Longer ones are refused with
+# their name rather than cut: SQLite would store them whole and PostgreSQL refuse them.
+MAX_TITLE_CHARS = 500
+MAX_NAME_CHARS = 200  # a tag, or one level of a category path
+MAX_CATEGORY_PATH_CHARS = 1000
+
+
 class MetadataError(ValueError):
     """A front matter value of the wrong shape, such as an unreadable date."""
+
+
+class TooLongError(ValueError):
+    """A title, tag or category longer than the site stores."""
 
 
 @dataclass
@@ -128,3 +139,34 @@ def normalise(meta: dict, tz: ZoneInfo) -> ArticleMeta:
     lang = _first(meta, "lang", "language")
     result.lang = str(lang) if lang is not None else None
     return result
+
+
+def check_lengths(title: str, meta: ArticleMeta) -> None:
+    """Raise TooLongError naming the first title, tag or category the site cannot store."""
+    if len(title) > MAX_TITLE_CHARS:
+        raise TooLongError(
+            f"the title is {len(title):,} characters long; at most {MAX_TITLE_CHARS} fit"
+        )
+    for name in meta.tags:
+        if len(name) > MAX_NAME_CHARS:
+            raise TooLongError(
+                f"the tag {_start(name)} is {len(name):,} characters long; "
+                f"at most {MAX_NAME_CHARS} fit"
+            )
+    for name in meta.category_path:
+        if len(name) > MAX_NAME_CHARS:
+            raise TooLongError(
+                f"the category {_start(name)} is {len(name):,} characters long; "
+                f"at most {MAX_NAME_CHARS} fit"
+            )
+    path = "/".join(meta.category_path)
+    if len(path) > MAX_CATEGORY_PATH_CHARS:
+        raise TooLongError(
+            f"the category path is {len(path):,} characters long; "
+            f"at most {MAX_CATEGORY_PATH_CHARS:,} fit"
+        )
+
+
+def _start(name: str, shown: int = 30) -> str:
+    """Quote the start of a long name, so a message stays short."""
+    return f"“{name[:shown]}…”" if len(name) > shown else f"“{name}”"

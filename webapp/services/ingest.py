@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..content.encoding import DecodeError, decode_text
 from ..content.frontmatter import FENCES, FrontMatterError
-from ..content.metadata import MetadataError
+from ..content.metadata import MetadataError, TooLongError
 from ..extensions import db
 from .assets import UnsupportedImage
 from .bundle import (
@@ -38,7 +38,7 @@ REJECTED = "rejected"
 PASTED_TEXT = "pasted text"
 # Joins a zip's name and the path of an entry in results: "posts.zip › _posts/a.md".
 ENTRY_SEPARATOR = " › "
-# source_filename holds at most 500 characters.
+# source_filename holds at most 500 characters; a longer path is shortened to its name.
 _MAX_FILENAME = 400
 
 Progress = Callable[["FileResult"], None]
@@ -270,6 +270,9 @@ def _ingest_document(
 def _publish_text(
     label: str, text: str, filename: str | None, loader: Callable[[str], bytes | None]
 ) -> FileResult:
+    if filename and len(filename) > _MAX_FILENAME:
+        reason = f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit"
+        return FileResult(name=label, outcome=REJECTED, reason=reason)
     try:
         result = publish(text, filename=filename, load_image=loader)
     except FrontMatterError as error:
@@ -278,6 +281,9 @@ def _publish_text(
     except MetadataError as error:
         db.session.rollback()
         return FileResult(name=label, outcome=REJECTED, reason=f"front matter: {error}")
+    except TooLongError as error:
+        db.session.rollback()
+        return FileResult(name=label, outcome=REJECTED, reason=str(error))
     except Exception:
         # One document failing (a database error, a bug) must not stop the others.
         db.session.rollback()

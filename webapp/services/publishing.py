@@ -20,7 +20,7 @@ from ..content.excerpt import ELLIPSIS, body_text, make_excerpt
 from ..content.feedhtml import feed_html
 from ..content.frontmatter import split_front_matter
 from ..content.language import detect_lang, reading_stats
-from ..content.metadata import ArticleMeta, normalise
+from ..content.metadata import ArticleMeta, check_lengths, normalise
 from ..content.render import MISSING_IMAGE, ImageResolver, MissingImage, render_markdown
 from ..content.slugs import slugify
 from ..extensions import db
@@ -252,6 +252,7 @@ def _publish_once(text: str, filename: str | None, load_image: ImageLoader | Non
     document = split_front_matter(text)
     meta = normalise(document.meta, site_timezone())
     title, _ = split_title(document.body, meta, filename)
+    check_lengths(title, meta)
     article = find_article(meta, title, filename)
     digest = source_hash(text)
     status = DRAFT if meta.draft else PUBLISHED

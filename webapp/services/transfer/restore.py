@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ...content.frontmatter import split_front_matter
-from ...content.metadata import normalise
+from ...content.metadata import ArticleMeta, check_lengths, normalise
 from ...extensions import db
 from ...models import DRAFT, PUBLISHED, Article, Category, Revision, Tag, utcnow
 from ..ingest import FileResult, UploadLimits
@@ -131,10 +131,13 @@ def _target(record: ArticleRecord, text: str, digest: str) -> _Target:
     meta = normalise(document.meta, site_timezone())
     if record.source_sha256 in (None, digest):
         title = record.title or split_title(document.body, meta, record.source_filename)[0]
+        path = record.category.split("/") if record.category else []
+        check_lengths(title, ArticleMeta(category_path=path))
         return _Target(
             title, record.status, record.updated_at, record.category, None, record.tags, []
         )
     title = split_title(document.body, meta, record.source_filename)[0]
+    check_lengths(title, meta)
     status = DRAFT if meta.draft else PUBLISHED
     category = "/".join(meta.category_path) or None
     return _Target(title, status, utcnow(), category, meta.category_path, None, meta.tags)
