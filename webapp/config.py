@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 DEFAULTS = {
     "SITE_TITLE": "Signal & Noise",
@@ -113,3 +116,8 @@ def database_uri(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def site_timezone() -> ZoneInfo:
+    """Return the site's time zone: naive front matter dates are read in it, dates shown in it."""
+    return ZoneInfo(current_app.config["SITE_TIMEZONE"])

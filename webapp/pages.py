@@ -6,11 +6,11 @@ import hashlib
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, url_for
 
 from . import vendor
+from .config import site_timezone
 from .errors import human_size
 
 # Pages load nothing from elsewhere; KaTeX output needs style attributes, hence 'unsafe-inline'
@@ -38,8 +38,7 @@ def local_date(moment: datetime | None) -> str:
     """Format a stored (naive UTC) time as YYYY-MM-DD in the site's time zone."""
     if moment is None:
         return ""
-    zone = ZoneInfo(current_app.config["SITE_TIMEZONE"])
-    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d")
+    return moment.replace(tzinfo=UTC).astimezone(site_timezone()).strftime("%Y-%m-%d")
 
 
 def iso_time(moment: datetime | None) -> str:

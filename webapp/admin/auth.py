@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from datetime import UTC
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import (
     Flask,
@@ -19,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from ..config import site_timezone
 from ..extensions import login_manager
 from ..services import accounts
 from . import bp
@@ -54,7 +54,7 @@ def init_login(app: Flask) -> None:
 
 
 def _retry_text(error: accounts.TooManyFailures) -> str:
-    zone = ZoneInfo(current_app.config["SITE_TIMEZONE"])
+    zone = site_timezone()
     at = error.retry_at.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
     minutes = math.ceil(error.seconds_left() / 60)
     unit = "minute" if minutes == 1 else "minutes"

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
+from ..config import site_timezone
 from ..extensions import db
 from ..models import Article
 from ..services import browse, listing, navigation, taxonomy
@@ -173,7 +174,7 @@ def archive_month(year: int, month: int):
     if not 1 <= month <= 12:
         abort(404)
     try:
-        start, end = browse.month_bounds(year, month, browse.site_zone())
+        start, end = browse.month_bounds(year, month, site_timezone())
     except ValueError:
         abort(404)
     return render_listing(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
+from ..config import site_timezone
 from ..content.frontmatter import FrontMatterError, split_front_matter
 from ..content.metadata import MetadataError, normalise
 from ..extensions import db
@@ -17,7 +18,6 @@ from .publishing import (
     UNCHANGED,
     UPDATED,
     render_into,
-    site_timezone,
     source_hash,
     split_title,
 )

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
+from ..config import site_timezone
 from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
 from .listing import everything
@@ -184,11 +184,6 @@ MONTH_NAMES = (
 )
 
 
-def site_zone() -> ZoneInfo:
-    """Return the site's time zone, the one dates are shown and grouped in."""
-    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
-
-
 def month_bounds(year: int, month: int, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """Return [start, end) of a local month as naive UTC; raise ValueError outside the calendar."""
     following = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -212,7 +207,7 @@ def archive_years() -> list[Year]:
             select(Article.published_at).where(*everything()).order_by(Article.published_at)
         )
     )
-    zone = site_zone()
+    zone = site_timezone()
     months: list[Month] = []
     start = 0
     while start < len(moments):

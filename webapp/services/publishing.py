@@ -9,13 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..config import site_timezone
 from ..content.excerpt import ELLIPSIS, body_text, make_excerpt
 from ..content.feedhtml import feed_html
 from ..content.frontmatter import split_front_matter
@@ -198,11 +197,6 @@ def render_into(
         article.images.remove(binder.links[reference])
     warnings = list(dict.fromkeys(binder.missing))  # one warning per image, not per mention
     return warnings + [f"formula not rendered: {message}" for message in rendered.math_errors]
-
-
-def site_timezone() -> ZoneInfo:
-    """Return the zone naive front matter dates are read in."""
-    return ZoneInfo(current_app.config.get("SITE_TIMEZONE", "UTC"))
 
 
 def unique_slug(base: str) -> str:

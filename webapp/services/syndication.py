@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from ..config import site_timezone
 from ..content.feedhtml import feed_html, xml_safe
 from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
-from .browse import site_zone
 from .listing import everything
 
 FEED_SIZE = 20
@@ -137,7 +137,7 @@ def sitemap_stamp() -> Stamp:
     total, newest = db.session.execute(
         select(func.count(Article.id), func.max(Article.updated_at)).where(*everything())
     ).one()
-    return Stamp((total, newest, str(site_zone())), _aware(newest))
+    return Stamp((total, newest, str(site_timezone())), _aware(newest))
 
 
 def sitemap_entries() -> list[SitemapEntry]:
@@ -201,7 +201,7 @@ def sitemap_entries() -> list[SitemapEntry]:
 
 def _archive_month_entries(articles: list) -> list[SitemapEntry]:
     """Return each archive month page, newest month first, with its latest article update."""
-    zone = site_zone()
+    zone = site_timezone()
     latest: dict[tuple[int, int], datetime] = {}
     for row in articles:
         local = row.published_at.replace(tzinfo=UTC).astimezone(zone)

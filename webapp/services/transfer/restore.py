@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from ...config import site_timezone
 from ...content.frontmatter import split_front_matter
 from ...content.metadata import ArticleMeta, check_lengths, normalise
 from ...extensions import db
@@ -20,7 +21,6 @@ from ..publishing import (
     UNCHANGED,
     UPDATED,
     render_into,
-    site_timezone,
     source_hash,
     split_title,
 )
