@@ -355,6 +355,18 @@ def test_sitemap_lists_exactly_the_published_pages(app, client, add_article):
         assert client.get(url).status_code == 200, url
 
 
+def test_sitemap_overviews_change_with_the_newest_article_of_all(app, client, add_article):
+    add_article("Filed", category=["ML"], tags=["gpu"], updated_at=BASE_TIME)
+    add_article("Loose", updated_at=BASE_TIME + timedelta(days=5))
+    locs = sitemap_locs(client)
+    base = "http://blog.test"
+    newest = "2026-01-06T12:00:00Z"
+    assert locs[f"{base}/"] == newest
+    for overview in ("categories/", "tags/", "archive/"):
+        assert locs[f"{base}/{overview}"] == newest, overview
+    assert locs[f"{base}/categories/ML/"] == "2026-01-01T12:00:00Z"
+
+
 def test_sitemap_of_an_empty_site_is_an_empty_urlset(client):
     assert sitemap_locs(client) == {}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -195,20 +196,12 @@ def month_bounds(year: int, month: int, zone: ZoneInfo) -> tuple[datetime, datet
     return start.replace(tzinfo=None), end.replace(tzinfo=None)
 
 
-def archive_years() -> list[Year]:
-    """Return the years and months that have visible articles, newest first, with counts.
+def local_months(moments: list[datetime], zone: ZoneInfo) -> Iterator[tuple[int, int, slice]]:
+    """Cut ascending naive UTC moments at local month boundaries: (year, month, slice).
 
-    The dates are read from the published-order index as plain values, oldest first, and
-    cut at local month boundaries with bisect: one time zone conversion per month, not per
-    article. SQLite has no time zones to group by in SQL; this stays the same on PostgreSQL.
+    Bisect finds each month's end, so there is one time zone conversion per month, not per
+    moment. SQLite has no time zones to group by in SQL; this stays the same on PostgreSQL.
     """
-    moments = list(
-        db.session.scalars(
-            select(Article.published_at).where(*everything()).order_by(Article.published_at)
-        )
-    )
-    zone = site_timezone()
-    months: list[Month] = []
     start = 0
     while start < len(moments):
         local = moments[start].replace(tzinfo=UTC).astimezone(zone)
@@ -217,8 +210,24 @@ def archive_years() -> list[Year]:
             end = bisect_left(moments, end_of_month, lo=start)
         except ValueError:  # December 9999: nothing comes after it
             end = len(moments)
-        months.append(Month(local.year, local.month, end - start))
+        yield local.year, local.month, slice(start, end)
         start = end
+
+
+def archive_years() -> list[Year]:
+    """Return the years and months that have visible articles, newest first, with counts.
+
+    The dates are read from the published-order index as plain values, oldest first.
+    """
+    moments = list(
+        db.session.scalars(
+            select(Article.published_at).where(*everything()).order_by(Article.published_at)
+        )
+    )
+    months = [
+        Month(year, month, span.stop - span.start)
+        for year, month, span in local_months(moments, site_timezone())
+    ]
     years: dict[int, Year] = {}
     for month in reversed(months):
         years.setdefault(month.year, Year(month.year)).months.append(month)

@@ -13,6 +13,7 @@ from ..config import site_timezone
 from ..content.feedhtml import feed_html, xml_safe
 from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
+from .browse import local_months
 from .listing import everything
 
 FEED_SIZE = 20
@@ -165,15 +166,15 @@ def sitemap_entries() -> list[SitemapEntry]:
     )
     paths = dict(db.session.execute(select(Category.id, Category.path)).all())
     newest_by_path: dict[str, datetime] = {}
-    for category_id, newest in newest_by_id.items():
+    for category_id, latest in newest_by_id.items():
         names = paths[category_id].split("/")
         for depth in range(1, len(names) + 1):
             path = "/".join(names[:depth])
-            if path not in newest_by_path or newest_by_path[path] < newest:
-                newest_by_path[path] = newest
+            if path not in newest_by_path or newest_by_path[path] < latest:
+                newest_by_path[path] = latest
     entries += [
-        SitemapEntry("blog.category", {"path": path}, newest)
-        for path, newest in sorted(newest_by_path.items())
+        SitemapEntry("blog.category", {"path": path}, latest)
+        for path, latest in sorted(newest_by_path.items())
     ]
 
     tags = db.session.execute(
@@ -201,14 +202,14 @@ def sitemap_entries() -> list[SitemapEntry]:
 
 def _archive_month_entries(articles: list) -> list[SitemapEntry]:
     """Return each archive month page, newest month first, with its latest article update."""
-    zone = site_timezone()
-    latest: dict[tuple[int, int], datetime] = {}
-    for row in articles:
-        local = row.published_at.replace(tzinfo=UTC).astimezone(zone)
-        key = (local.year, local.month)
-        if key not in latest or latest[key] < row.updated_at:
-            latest[key] = row.updated_at
-    return [
-        SitemapEntry("blog.archive_month", {"year": year, "month": month}, latest[year, month])
-        for year, month in sorted(latest, reverse=True)
+    by_publication = sorted(articles, key=lambda row: row.published_at)
+    moments = [row.published_at for row in by_publication]
+    entries = [
+        SitemapEntry(
+            "blog.archive_month",
+            {"year": year, "month": month},
+            max(row.updated_at for row in by_publication[span]),
+        )
+        for year, month, span in local_months(moments, site_timezone())
     ]
+    return entries[::-1]
