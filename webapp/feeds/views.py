@@ -81,36 +81,21 @@ def render_feed(kind: str, criteria: list, title: str, page_url: str):
     return cached_response(stamp, ATOM if kind == "atom" else RSS, build)
 
 
-@bp.get("/feed.xml")
-def atom():
-    """Serve the Atom feed of the 20 most recently updated articles, in full."""
+# Each feed has an Atom and an RSS address: one view, told which by the rule's default.
+@bp.get("/feed.xml", endpoint="atom", defaults={"kind": "atom"})
+@bp.get("/rss.xml", endpoint="rss", defaults={"kind": "rss"})
+def site_feed(kind: str):
+    """Serve the site's feed of the 20 most recently updated articles, in full."""
     title = current_app.config["SITE_TITLE"]
-    return render_feed("atom", listing.everything(), title, absolute_url("blog.index"))
-
-
-@bp.get("/rss.xml")
-def rss():
-    """Serve the RSS 2.0 feed of the 20 most recently updated articles, in full."""
-    title = current_app.config["SITE_TITLE"]
-    return render_feed("rss", listing.everything(), title, absolute_url("blog.index"))
+    return render_feed(kind, listing.everything(), title, absolute_url("blog.index"))
 
 
 # The blog's `/categories/<path:path>/` rule cannot take these URLs: it needs the trailing
 # slash, and the router prefers the rule whose static "/feed.xml" matches (tests cover both).
-@bp.get("/categories/<path:path>/feed.xml")
-def category_feed(path: str):
-    """Serve the Atom feed of a category, the categories below it included."""
-    return render_category_feed("atom", path)
-
-
-@bp.get("/categories/<path:path>/rss.xml")
-def category_rss(path: str):
-    """Serve the RSS feed of a category, the categories below it included."""
-    return render_category_feed("rss", path)
-
-
-def render_category_feed(kind: str, path: str):
-    """Render a category's feed; 404 for a category that does not exist."""
+@bp.get("/categories/<path:path>/feed.xml", endpoint="category_feed", defaults={"kind": "atom"})
+@bp.get("/categories/<path:path>/rss.xml", endpoint="category_rss", defaults={"kind": "rss"})
+def category_feed(path: str, kind: str):
+    """Serve the feed of a category, the categories below it included; 404 if unknown."""
     found = taxonomy.category_at(path)
     if found is None:
         abort(404)
@@ -119,20 +104,10 @@ def render_category_feed(kind: str, path: str):
     return render_feed(kind, listing.in_category(found), title, page_url)
 
 
-@bp.get("/tags/<slug>/feed.xml")
-def tag_feed(slug: str):
-    """Serve the Atom feed of a tag."""
-    return render_tag_feed("atom", slug)
-
-
-@bp.get("/tags/<slug>/rss.xml")
-def tag_rss(slug: str):
-    """Serve the RSS feed of a tag."""
-    return render_tag_feed("rss", slug)
-
-
-def render_tag_feed(kind: str, slug: str):
-    """Render a tag's feed; 404 for a tag that does not exist."""
+@bp.get("/tags/<slug>/feed.xml", endpoint="tag_feed", defaults={"kind": "atom"})
+@bp.get("/tags/<slug>/rss.xml", endpoint="tag_rss", defaults={"kind": "rss"})
+def tag_feed(slug: str, kind: str):
+    """Serve the feed of a tag; 404 if unknown."""
     found = taxonomy.tag_with_slug(slug)
     if found is None:
         abort(404)
