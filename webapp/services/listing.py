@@ -108,9 +108,9 @@ class Card:
     lang: str
     reading_minutes: int
     updated_at: datetime
+    published_at: datetime
     category: CategoryRef | None
     tags: list[TagRef]
-    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -192,12 +192,11 @@ def cards_from_rows(rows: list) -> list[Card]:
             lang=row.lang,
             reading_minutes=row.reading_minutes,
             updated_at=row.updated_at,
+            published_at=row.published_at,
             category=CategoryRef(row.category_name, row.category_path)
             if row.category_path
             else None,
             tags=tags[row.id],
-            # Rows selected without it (another listing's own columns) leave it empty.
-            published_at=row._mapping.get("published_at"),
         )
         for row in rows
     ]
