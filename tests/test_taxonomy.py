@@ -384,3 +384,14 @@ def test_browsing_pages_without_cards_load_no_htmx(client, add_article):
     for url in ("/categories/", "/tags/", "/archive/"):
         assert not htmx_script.search(client.get(url).get_data(as_text=True)), url
     assert htmx_script.search(client.get("/categories/机器学习/").get_data(as_text=True))
+
+
+def test_counts_read_as_english_in_the_singular_and_the_plural(client, add_article):
+    add_article(tags=["Spark"], published_at=datetime(2024, 1, 10))
+    add_article(tags=["Spark"], published_at=datetime(2024, 1, 20))
+    add_article(tags=["Flink"], published_at=datetime(2024, 1, 25))
+    tags = client.get("/tags/").get_data(as_text=True)
+    assert "2 tags, most used first." in tags
+    assert "3 articles" in client.get("/archive/").get_data(as_text=True)
+    assert "1 article<" in client.get("/tags/flink/").get_data(as_text=True)
+    assert "2 articles<" in client.get("/tags/spark/").get_data(as_text=True)

@@ -46,11 +46,23 @@ def iso_time(moment: datetime | None) -> str:
     return moment.replace(tzinfo=UTC).isoformat() if moment else ""
 
 
+def plural(noun: str, count: int) -> str:
+    """Return an English noun for a count: "article" for 1, "articles" otherwise."""
+    return noun if count == 1 else f"{noun}s"
+
+
+def counted(count: int, noun: str) -> str:
+    """Return "1 article" or "3 articles": a count with its noun."""
+    return f"{count} {plural(noun, count)}"
+
+
 def init_app(app: Flask) -> None:
     """Register template helpers and the response headers every page carries."""
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["isotime"] = iso_time
     app.jinja_env.filters["filesize"] = human_size
+    app.jinja_env.filters["counted"] = counted
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.globals.update(asset_url=asset_url, vendor_file=vendor.vendor_file)
 
     @app.context_processor
