@@ -29,7 +29,7 @@ def test_a_nul_character_in_an_address_is_a_bad_request(client, add_article, url
     assert NUL_MESSAGE in response.get_data(as_text=True)
 
 
-def test_search_reads_nul_as_a_separator(client, add_article):
+def test_search_drops_nul_from_its_query(client, add_article):
     response = client.get("/search?q=%E5%8D%B7%00%E7%A7%AF")
     assert response.status_code == 200
 

@@ -22,7 +22,7 @@ MESSAGES = {
 TITLES = {413: "Upload too large"}
 API_PREFIX = "/api/"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-NUL_SEPARATES = frozenset({"search.index"})
+NUL_DROPPED = frozenset({"search.index"})
 
 
 def human_size(size: int) -> str:
@@ -81,10 +81,10 @@ def refuse_nul_characters() -> None:
     PostgreSQL refuses NUL in text parameters, so a lookup by such a slug or name would end
     in a database error (a 500) instead of a plain 404 or 400; no real input holds it. File
     uploads are checked by content elsewhere (a NUL byte makes a file binary, not text).
-    Search is left alone: it reads NUL as a separator, like any punctuation in a query.
+    Search is left alone: its view drops NUL from the query, so any odd query still answers.
     """
     values = [request.path]
-    if request.endpoint not in NUL_SEPARATES:
+    if request.endpoint not in NUL_DROPPED:
         values += request.args.values()
     if request.method == "POST" and request.mimetype in FORM_TYPES:
         values += request.form.values()

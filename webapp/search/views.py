@@ -26,7 +26,8 @@ def index():
         "endpoint": "search.index",
         "view_args": {"q": query},
     }
-    if not wants_fragment():
+    fragment = wants_fragment()
+    if not fragment:
         template = "search/index.html"
     elif cursor:
         template = "blog/_cards.html"  # load-more: the next cards, appended
@@ -34,7 +35,7 @@ def index():
         template = "search/_results.html"  # live search: the new content of <main>
     context["fragment"] = template == "search/_results.html"
     response = current_app.make_response(render_template(template, **context))
-    if wants_fragment() and not cursor and _typed_on_search_page():
+    if fragment and not cursor and _typed_on_search_page():
         # Refining a search replaces the history entry instead of adding one per pause in
         # typing, so Back leaves the search for the page it started from.
         response.headers["HX-Replace-Url"] = url_for("search.index", q=query)
