@@ -29,7 +29,7 @@ import unicodedata
 from html.parser import HTMLParser
 from typing import NamedTuple
 
-from .excerpt import body_text
+from .excerpt import body_text, without_katex_html
 from .language import CJK_IDEOGRAPHS
 
 # Scripts written without spaces between words: each character is a token.
@@ -154,41 +154,9 @@ class _SourceWalker(HTMLParser):
             self._into[-1] += data
 
 
-_KATEX_HTML = re.compile(r'<span class="katex-html" aria-hidden="true">')
-_SPAN_TAG = re.compile(r"<(/?)span\b")
-
-
-def _without_katex_html(html: str) -> str:
-    """Drop KaTeX's visual HTML (aria-hidden; the MathML beside it keeps the source).
-
-    It is most of a math-heavy article's bytes (a 190 KB page is 80 % spans of glyph
-    layout) and holds nothing searchable; cutting it first makes the HTML walks below
-    several times faster.
-    """
-    kept: list[str] = []
-    position = 0
-    for start in _KATEX_HTML.finditer(html):
-        if start.start() < position:
-            continue  # nested inside a part already dropped
-        depth = 0
-        for tag in _SPAN_TAG.finditer(html, start.start()):
-            depth += -1 if tag.group(1) else 1
-            if depth == 0:
-                end = html.find(">", tag.end())
-                break
-        else:
-            end = -1
-        if end < 0:
-            break  # unbalanced: keep the rest as it is
-        kept.append(html[position : start.start()])
-        position = end + 1
-    kept.append(html[position:])
-    return "".join(kept)
-
-
 def fields_from_html(title: str, html: str) -> SearchFields:
     """Return the searchable fields of an article from its title and stored HTML."""
-    html = _without_katex_html(html)
+    html = without_katex_html(html)
     walker = _SourceWalker()
     try:
         walker.feed(html)
