@@ -21,7 +21,6 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -34,6 +33,7 @@ from run import (  # noqa: E402 - bench/ is put on the path first
     gunicorn,
     load_average,
     machine,
+    median_ms,
     ms,
     percentile,
     section,
@@ -130,18 +130,6 @@ def make_app(env: dict):
     return create_app(config)
 
 
-def _median_ms(function: Callable, count: int, limit: float) -> float:
-    times = []
-    deadline = time.monotonic() + limit
-    for _ in range(count):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-        if time.monotonic() > deadline:
-            break
-    return statistics.median(times)
-
-
 def bench_breakdown(env: dict, count: int, limit: float) -> None:
     """Time one feed cache miss, piece by piece, in this process."""
     section("One cache miss of /feed.xml, in process (medians)")
@@ -176,17 +164,15 @@ def bench_breakdown(env: dict, count: int, limit: float) -> None:
             ("compress for gzip (once per document)", lambda: CachedPage(xml).body("gzip")),
         ]
         for label, function in rows:
-            print(f"  {label:<46} {ms(_median_ms(function, count, limit)):>9}")
+            print(f"  {label:<46} {ms(median_ms(function, count, limit)):>9}")
     print(f"  feed document: {len(xml.encode()):,} B, {len(items)} entries")
 
     def miss() -> None:
         app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_BYTES"])
         client.get("/feed.xml", headers=BROWSER_ENCODING)
 
-    print(
-        f"  {'whole request, empty cache (test client)':<46} {ms(_median_ms(miss, 20, limit)):>9}"
-    )
-    hit = _median_ms(lambda: client.get("/feed.xml", headers=BROWSER_ENCODING), count, limit)
+    print(f"  {'whole request, empty cache (test client)':<46} {ms(median_ms(miss, 20, limit)):>9}")
+    hit = median_ms(lambda: client.get("/feed.xml", headers=BROWSER_ENCODING), count, limit)
     print(f"  {'whole request, cached (test client)':<46} {ms(hit):>9}")
 
 

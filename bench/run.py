@@ -735,12 +735,16 @@ def bench_bytes(port: int, targets: Targets, summary: Summary) -> None:
 # --- f. Where the time of a read goes (in-process) ---------------------------------------
 
 
-def _median_ms(function: Callable, count: int) -> float:
+def median_ms(function: Callable, count: int, limit: float = math.inf) -> float:
+    """Return the median milliseconds of `count` calls, stopping early after `limit` seconds."""
     times = []
+    deadline = time.monotonic() + limit
     for _ in range(count):
         started = time.perf_counter()
         function()
         times.append((time.perf_counter() - started) * 1000)
+        if time.monotonic() > deadline:
+            break
     return statistics.median(times)
 
 
@@ -761,7 +765,7 @@ def bench_breakdown(instance: str, database: str | None, targets: Targets, count
     from fill import make_app
 
     def line(label: str, function: Callable, note: str = "", times: int = count) -> None:
-        print(f"  {label:<60} {ms(_median_ms(function, times)):>10}{note}")
+        print(f"  {label:<60} {ms(median_ms(function, times)):>10}{note}")
 
     def fresh(function: Callable) -> Callable:
         # Empty the identity map after each call: measure loading rows, not reusing them.

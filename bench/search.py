@@ -28,6 +28,7 @@ from pathlib import Path
 
 from fill import DEFAULT_SAMPLE, fill, make_app
 from generate import DEFAULT_COUNT, DEFAULT_SEED
+from run import percentile
 from sqlalchemy import func, select, text
 
 from webapp.extensions import db
@@ -46,12 +47,6 @@ QUERIES = [
     ("quoted phrase", '"gradient descent"'),
     ("no match", "量子纠缠"),
 ]
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which `share` of the sorted values lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def timed(call, runs: int, warmup: int = 3) -> list[float]:
