@@ -282,3 +282,36 @@ def test_missing_katex_script_says_how_to_fetch_it(monkeypatch, tmp_path):
     monkeypatch.setattr(katex, "_engine", None)
     with pytest.raises(katex.KatexUnavailableError, match="python -m webapp.vendor"):
         katex.warm_up()
+
+
+def test_katex_renders_a_batch_with_one_verdict_per_formula():
+    verdicts = katex.render_many([("x^2", False), ("\\nosuchmacro", False), ("x^2", False)])
+    assert verdicts[0] == verdicts[2] and verdicts[0][0] is True and "katex" in verdicts[0][1]
+    assert verdicts[1][0] is False and "Undefined control sequence" in verdicts[1][1]
+    assert katex.render_many([]) == []
+
+
+def test_a_failed_batch_call_falls_back_to_one_formula_at_a_time(monkeypatch):
+    # A batch that V8 cannot finish (one formula too slow) must not cost the others theirs.
+    real_call = katex._call
+
+    def call(method, *args):
+        if method == "render_many":
+            raise katex.KatexError("rendering took longer than 5 s")
+        if args[0] == "\\slow":
+            raise katex.KatexError("rendering took longer than 5 s")
+        return real_call(method, *args)
+
+    monkeypatch.setattr(katex, "_call", call)
+    katex.cache_clear()
+    fast, slow = katex.render_many([("a+b", False), ("\\slow", False)])
+    assert fast[0] is True and "katex" in fast[1]
+    assert isinstance(slow, katex.KatexError)
+    # An engine failure is not a verdict: it is not remembered, the next call tries again.
+    monkeypatch.setattr(katex, "_call", real_call)
+    assert katex.render_many([("\\slow", False)])[0][0] is False  # now KaTeX's own verdict
+
+
+def test_a_formula_over_the_length_limit_is_refused_without_v8():
+    verdict = katex.render_many([("x" * (katex.MAX_TEX_LENGTH + 1), False)])[0]
+    assert verdict == (False, f"formula longer than {katex.MAX_TEX_LENGTH} characters")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
-from functools import lru_cache
+from collections import OrderedDict
+from collections.abc import Sequence
 
 from .. import vendor
 
@@ -17,6 +19,8 @@ MAX_SIZE_EM = 25
 MAX_EXPAND = 1000
 MAX_TEX_LENGTH = 20_000
 CALL_TIMEOUT_SECONDS = 5.0
+# Verdicts remembered per process: an import renders the same formulas again and again.
+CACHE_SIZE = 4096
 
 # Defined once next to the KaTeX script. It returns "ok:<html>" or "error:<message>"
 # so that KaTeX's ParseError crosses into Python as plain data with its message intact.
@@ -35,6 +39,15 @@ globalThis.__blogRenderTex = function (tex, displayMode, output, maxSize, maxExp
   } catch (e) {
     return "error:" + String((e && e.message) || e);
   }
+};
+// Every formula of a document in one call: crossing into V8 costs more than most formulas.
+globalThis.__blogRenderMany = function (json, output, maxSize, maxExpand) {
+  var items = JSON.parse(json);
+  var out = [];
+  for (var i = 0; i < items.length; i++) {
+    out.push(__blogRenderTex(items[i][0], items[i][1], output, maxSize, maxExpand));
+  }
+  return JSON.stringify(out);
 };
 """
 
@@ -72,6 +85,7 @@ class _Engine:
             self.context.eval(path.read_text(encoding="utf-8"))
             self.context.eval(_WRAPPER_JS)
             self.render = self.context.eval("__blogRenderTex")
+            self.render_many = self.context.eval("__blogRenderMany")
         except Exception as error:
             raise KatexUnavailableError(f"cannot load KaTeX from {path}: {error}") from error
 
@@ -106,29 +120,35 @@ def clean_message(message: str) -> str:
     return message.replace(_COMBINING_LOW_LINE, "").strip()
 
 
-@lru_cache(maxsize=4096)
-def _render_cached(tex: str, display: bool, output: str) -> tuple[bool, str]:
-    """Render through V8; return (True, html) or (False, KaTeX's message).
+Verdict = tuple[bool, str]  # (True, html) or (False, KaTeX's message)
+_cache: OrderedDict[tuple[str, bool, str], Verdict] = OrderedDict()
+_cache_lock = threading.Lock()
 
-    Only KaTeX's own verdicts are returned (and so cached); a failure of the engine itself
-    (a timeout, V8 trouble) raises KatexError, which lru_cache does not remember, so the
-    same formula is tried afresh next time.
-    """
-    if len(tex) > MAX_TEX_LENGTH:
-        return False, f"formula longer than {MAX_TEX_LENGTH} characters"
-    tex = _UNSUPPORTED_ENVIRONMENTS.sub(r"\\\1{gather\2}", tex)
-    from py_mini_racer import JSTimeoutException
 
-    with _lock:
-        engine = _current_engine()
-        try:
-            raw = engine.render(
-                tex, display, output, MAX_SIZE_EM, MAX_EXPAND, timeout_sec=CALL_TIMEOUT_SECONDS
-            )
-        except JSTimeoutException as error:
-            raise KatexError(f"rendering took longer than {CALL_TIMEOUT_SECONDS:g} s") from error
-        except Exception as error:  # out of memory, or a value V8 could not convert
-            raise KatexError(f"KaTeX failed: {error or type(error).__name__}") from error
+def cache_clear() -> None:
+    """Forget every remembered verdict (benchmarks measure V8 itself)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _remember(key: tuple[str, bool, str], verdict: Verdict) -> None:
+    with _cache_lock:
+        _cache[key] = verdict
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _recalled(key: tuple[str, bool, str]) -> Verdict | None:
+    with _cache_lock:
+        verdict = _cache.get(key)
+        if verdict is not None:
+            _cache.move_to_end(key)
+        return verdict
+
+
+def _verdict(raw: object) -> Verdict:
+    """Read the wrapper's "ok:<html>" / "error:<message>" answer."""
     if not isinstance(raw, str):
         return False, "KaTeX returned no HTML"
     status, _, payload = raw.partition(":")
@@ -137,11 +157,75 @@ def _render_cached(tex: str, display: bool, output: str) -> tuple[bool, str]:
     return False, clean_message(payload)
 
 
-def render_tex(tex: str, *, display: bool = False, output: str = DEFAULT_OUTPUT) -> str:
-    """Render TeX to KaTeX HTML; raise KatexError with KaTeX's message when it is rejected."""
+def _call(method: str, *args) -> object:
+    """Call the engine's JS function under the lock; engine failures raise KatexError."""
+    from py_mini_racer import JSTimeoutException
+
+    with _lock:
+        function = getattr(_current_engine(), method)
+        try:
+            return function(*args, timeout_sec=CALL_TIMEOUT_SECONDS)
+        except JSTimeoutException as error:
+            raise KatexError(f"rendering took longer than {CALL_TIMEOUT_SECONDS:g} s") from error
+        except Exception as error:  # out of memory, or a value V8 could not convert
+            raise KatexError(f"KaTeX failed: {error or type(error).__name__}") from error
+
+
+def _supported(tex: str) -> str:
+    """Return the formula with environments KaTeX lacks swapped for their nearest kin."""
+    return _UNSUPPORTED_ENVIRONMENTS.sub(r"\\\1{gather\2}", tex)
+
+
+def _render_alone(tex: str, display: bool, output: str) -> Verdict | KatexError:
+    """Render one formula in its own call; an engine failure is returned, not raised."""
+    try:
+        return _verdict(_call("render", tex, display, output, MAX_SIZE_EM, MAX_EXPAND))
+    except KatexError as error:
+        return error
+
+
+def render_many(formulas: Sequence[tuple[str, bool]], *, output: str = DEFAULT_OUTPUT) -> list:
+    """Render (tex, display) pairs; return a Verdict, or a KatexError for an engine failure, each.
+
+    Formulas not remembered from earlier calls go to V8 together in one call. When that
+    call fails as a whole (one formula ran out of time), each is tried on its own, so one
+    slow formula costs only itself.
+    """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {sorted(OUTPUTS)}, not {output!r}")
-    ok, payload = _render_cached(tex, bool(display), output)
+    results: list = [None] * len(formulas)
+    todo: dict[tuple[str, bool, str], list[int]] = {}
+    for index, (tex, display) in enumerate(formulas):
+        key = (tex, bool(display), output)
+        if len(tex) > MAX_TEX_LENGTH:
+            results[index] = (False, f"formula longer than {MAX_TEX_LENGTH} characters")
+        elif (verdict := _recalled(key)) is not None:
+            results[index] = verdict
+        else:
+            todo.setdefault(key, []).append(index)
+    if not todo:
+        return results
+    keys = list(todo)
+    sources = [(_supported(tex), shown) for tex, shown, _ in keys]
+    try:
+        raw = _call("render_many", json.dumps(sources), output, MAX_SIZE_EM, MAX_EXPAND)
+        verdicts = [_verdict(item) for item in json.loads(raw)]
+    except (KatexError, ValueError, TypeError):
+        verdicts = [_render_alone(tex, shown, output) for tex, shown in sources]
+    for key, verdict in zip(keys, verdicts, strict=True):
+        if not isinstance(verdict, KatexError):
+            _remember(key, verdict)
+        for index in todo[key]:
+            results[index] = verdict
+    return results
+
+
+def render_tex(tex: str, *, display: bool = False, output: str = DEFAULT_OUTPUT) -> str:
+    """Render TeX to KaTeX HTML; raise KatexError with KaTeX's message when it is rejected."""
+    verdict = render_many([(tex, display)], output=output)[0]
+    if isinstance(verdict, KatexError):
+        raise verdict
+    ok, payload = verdict
     if not ok:
         raise KatexError(payload)
     return payload

@@ -285,18 +285,17 @@ def _missing_placeholders(
 
 
 def _render_formulas(protected: ProtectedText) -> tuple[list[str], list[str]]:
-    """Render every formula; return the HTML per formula and the error messages."""
+    """Render every formula (in one call into KaTeX); return the HTML per formula and errors."""
     rendered, errors = [], []
-    for formula in protected.formulas:
+    verdicts = katex.render_many([(f.tex, f.display) for f in protected.formulas])
+    for formula, verdict in zip(protected.formulas, verdicts, strict=True):
         tag = "div" if formula.display else "span"
         kind = "math-display" if formula.display else "math-inline"
-        try:
-            body = katex.render_tex(formula.tex, display=formula.display)
-        except katex.KatexError as error:
-            message = str(error)
-            errors.append(f"line {formula.line}: {message}")
+        ok, body = (False, str(verdict)) if isinstance(verdict, katex.KatexError) else verdict
+        if not ok:
+            errors.append(f"line {formula.line}: {body}")
             rendered.append(
-                f'<{tag} class="math {kind} math-error" title="{html.escape(message)}">'
+                f'<{tag} class="math {kind} math-error" title="{html.escape(body)}">'
                 f"<code>{html.escape(formula.tex)}</code></{tag}>"
             )
             continue
