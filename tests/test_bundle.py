@@ -1,4 +1,4 @@
-"""Zip bundles read safely in memory, and finding the file an image reference means."""
+"""Zip bundles read safely entry by entry, and finding the file an image reference means."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import struct
 import tracemalloc
 import zipfile
 import zlib
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,13 +18,26 @@ from webapp.services.bundle import (
     EntryError,
     FolderFiles,
     MemoryFiles,
+    ZipFiles,
     entry_name,
     format_size,
-    read_zip,
+    open_files,
 )
 
 MB = 1024 * 1024
 LIMITS = {"max_file_bytes": 10 * MB, "max_upload_bytes": 100 * MB}
+
+
+def read_zip(data: bytes, *, max_file_bytes: int, max_upload_bytes: int) -> SimpleNamespace:
+    """Open a zip and unpack every entry, as ingesting all of its files does."""
+    zipped = ZipFiles(data, max_file_bytes=max_file_bytes, max_upload_bytes=max_upload_bytes)
+    files, problems = {}, {}
+    for path in zipped.paths:
+        try:
+            files[path] = zipped.read(path)
+        except EntryError as error:
+            problems[path] = str(error)
+    return SimpleNamespace(files=files, problems=problems, refused=zipped.refused, read=zipped.read)
 
 
 def make_zip(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -147,6 +162,26 @@ def test_bomb_whose_header_lies_about_its_size_is_refused():
     assert "damaged in the zip" in outcome.problems["bomb.md"]
     assert peak < 5 * MB
     assert read_zip(data, **LIMITS).files == {"ok.md": b"# Fine\n"}
+
+
+def test_a_zip_on_disk_opens_again_in_another_process_by_its_handle(tmp_path):
+    path = tmp_path / "posts.zip"
+    path.write_bytes(make_zip({"a.md": b"# A\n", "img/x.png": b"png"}))
+    zipped = ZipFiles(path, **LIMITS)
+    again = open_files(zipped.handle())
+    assert again.paths == zipped.paths == ["a.md", "img/x.png"]
+    assert again.read("img/x.png") == b"png"
+    again.close()
+    zipped.close()
+    assert ZipFiles(path.read_bytes(), **LIMITS).handle() is None  # in memory: this process only
+
+
+def test_a_folder_opens_again_by_its_handle(tmp_path):
+    (tmp_path / "a.md").write_text("# A\n")
+    folder = FolderFiles(tmp_path, max_file_bytes=1000)
+    again = open_files(folder.handle())
+    assert again.paths == ["a.md"] and again.read("a.md") == b"# A\n"
+    assert isinstance(again.root, Path)
 
 
 def test_running_total_stops_a_zip_that_unpacks_past_the_upload_limit():

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from webapp.content.excerpt import make_excerpt
 from webapp.content.render import MISSING_IMAGE, render_markdown
+from webapp.content.svg import sanitize_svg
 from webapp.extensions import db
 from webapp.models import Article, Asset, Revision
 from webapp.services import publishing
@@ -28,7 +29,6 @@ from webapp.services.ingest import (
     ingest_files,
     ingest_tree,
 )
-from webapp.services.svg import sanitize_svg
 
 MB = 1024 * 1024
 LIMITS = UploadLimits(max_file_bytes=10 * MB, max_upload_bytes=100 * MB)
@@ -812,7 +812,7 @@ def _upload_corpus_as_zip(app, signed_in_client, monkeypatch) -> list[FileResult
 def test_realworld_corpus_imports_completely(app, request, monkeypatch, route):
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
-    from webapp.services.assets import UnsupportedImage, sniff_image
+    from webapp.content.images import UnsupportedImage, sniff_image
 
     rows = _manifest()
     documents = [row["path"] for row in rows if row["kind"] == "markdown"]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from webapp.services.assets import UnsupportedImage, sniff_image, store_image
-from webapp.services.svg import SVG_NS, XLINK_NS, UnsafeSvg, sanitize_svg
+from webapp.content.images import UnsupportedImage, sniff_image
+from webapp.content.svg import SVG_NS, XLINK_NS, UnsafeSvg, sanitize_svg
+from webapp.services.assets import store_image
 
 DEMO_IMAGES = Path(__file__).resolve().parents[1] / "webapp" / "demo" / "images"
 

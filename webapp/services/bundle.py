@@ -1,5 +1,5 @@
-"""Sets of uploaded files: a zip read safely in memory, a folder, loose files; and finding
-the file an image reference in one of their Markdown documents means.
+"""Sets of uploaded files: a zip read safely entry by entry, a folder, loose files; and
+finding the file an image reference in one of their Markdown documents means.
 
 Nothing here writes to disk or to the database.
 """
@@ -11,6 +11,7 @@ import os
 import posixpath
 import re
 import struct
+import threading
 import unicodedata
 import zipfile
 import zlib
@@ -131,6 +132,13 @@ class FileSet:
         """Return a file's bytes; raise EntryError when it cannot be had."""
         raise NotImplementedError
 
+    def handle(self) -> tuple | None:
+        """Return what another process needs to open the same files (open_files), or None."""
+        return None
+
+    def close(self) -> None:
+        """Release what the set holds open."""
+
     def find(self, document: str, reference: str) -> str | None:
         """Return the path of the file `reference` (as normalised by publishing) means.
 
@@ -233,71 +241,115 @@ class FolderFiles(FileSet):
             raise EntryError(f"over the {format_size(self.max_file_bytes)} limit per file")
         return real.read_bytes()
 
-
-class ZipContents(MemoryFiles):
-    """A zip's usable entries, read into memory, with the entries refused by name."""
-
-    def __init__(
-        self, files: dict[str, bytes], problems: dict[str, str], refused: list[tuple[str, str]]
-    ) -> None:
-        super().__init__(files, problems)
-        self.refused = refused  # (entry name, reason): absolute paths, paths leaving the zip
+    def handle(self) -> tuple:
+        """Return what another process needs to open the same folder."""
+        return ("folder", str(self.root), self.max_file_bytes)
 
 
-def read_zip(data: bytes, *, max_file_bytes: int, max_upload_bytes: int) -> ZipContents:
-    """Read a zip's entries into memory, never trusting its headers; raise BundleError.
+class ZipFiles(FileSet):
+    """A zip's usable entries, each unpacked only when asked for; unsafe entries by name.
 
-    The whole zip is refused when it is not a zip, is encrypted, or unpacks (by its
-    headers, or by what actually comes out) to more than max_upload_bytes. An entry over
-    max_file_bytes, damaged, or with an unsafe path is refused alone.
+    The whole zip is refused (BundleError) when it is not a zip, is encrypted, holds too
+    many entries, or unpacks by its headers to more than max_upload_bytes; zipfile never
+    unpacks an entry past the size its header states. An entry over max_file_bytes or
+    damaged raises EntryError when read. Reads may come from several threads.
     """
-    count = _declared_entries(data)
-    if count > MAX_ZIP_ENTRIES:
-        raise BundleError(f"the zip holds {count} files, more than {MAX_ZIP_ENTRIES}")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise BundleError("not a zip archive") from None
-    with archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise BundleError(f"the zip holds {len(infos)} files, more than {MAX_ZIP_ENTRIES}")
-        if any(info.flag_bits & 0x1 for info in infos):
-            raise BundleError("the zip is encrypted; upload it without a password")
-        declared = sum(info.file_size for info in infos)
-        if declared > max_upload_bytes:
-            raise BundleError(
-                f"the zip unpacks to {format_size(declared)}, over the "
-                f"{format_size(max_upload_bytes)} limit per upload"
-            )
-        files: dict[str, bytes] = {}
-        problems: dict[str, str] = {}
-        refused: list[tuple[str, str]] = []
-        budget = [max_upload_bytes]
-        for info in infos:
-            name = entry_name(info)
-            if "\x00" in name or not name.strip("/\\"):
-                continue
-            reason = unsafe_reason(name)
-            if reason:
-                refused.append((name, reason))
-                continue
-            path = normalise_path(name)
-            if is_junk(path) or path in files or path in problems:
-                continue
+
+    def __init__(self, source: bytes | Path, *, max_file_bytes: int, max_upload_bytes: int):
+        self.source = source
+        self.max_file_bytes = max_file_bytes
+        self.max_upload_bytes = max_upload_bytes
+        # The stream stays open for the reads to come; close() closes it.
+        stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+        try:
+            count = _declared_entries(stream)
+            if count > MAX_ZIP_ENTRIES:
+                raise BundleError(f"the zip holds {count} files, more than {MAX_ZIP_ENTRIES}")
             try:
-                files[path] = _read_entry(archive, info, max_file_bytes, budget)
-            except EntryError as error:
-                problems[path] = str(error)
-    return ZipContents(files, problems, refused)
+                self.archive = zipfile.ZipFile(stream)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+                raise BundleError("not a zip archive") from None
+            self.entries, self.refused = _usable_entries(self.archive, max_upload_bytes)
+        except BaseException:
+            stream.close()
+            raise
+        self._stream = stream
+        # The running total of what was unpacked: belt and braces to the headers' sizes.
+        self._budget = [max_upload_bytes]
+        self._lock = threading.Lock()
+        super().__init__(list(self.entries))
+
+    def read(self, path: str) -> bytes:
+        """Unpack one entry; raise EntryError when it is over a limit or damaged."""
+        with self._lock:
+            try:
+                return _read_entry(
+                    self.archive, self.entries[path], self.max_file_bytes, self._budget
+                )
+            except BundleError as error:
+                raise EntryError(str(error)) from None
+
+    def handle(self) -> tuple | None:
+        """Return what another process needs to open this zip (see open_files), or None."""
+        if isinstance(self.source, bytes):
+            return None
+        return ("zip", str(self.source), self.max_file_bytes, self.max_upload_bytes)
+
+    def close(self) -> None:
+        """Close the zip and its file."""
+        self.archive.close()
+        self._stream.close()
 
 
-def _declared_entries(data: bytes) -> int:
+def _usable_entries(
+    archive: zipfile.ZipFile, max_upload_bytes: int
+) -> tuple[dict[str, zipfile.ZipInfo], list[tuple[str, str]]]:
+    """Return the entries worth reading by path, and the unsafe ones with the reason."""
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise BundleError(f"the zip holds {len(infos)} files, more than {MAX_ZIP_ENTRIES}")
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise BundleError("the zip is encrypted; upload it without a password")
+    declared = sum(info.file_size for info in infos)
+    if declared > max_upload_bytes:
+        raise BundleError(
+            f"the zip unpacks to {format_size(declared)}, over the "
+            f"{format_size(max_upload_bytes)} limit per upload"
+        )
+    entries: dict[str, zipfile.ZipInfo] = {}
+    refused: list[tuple[str, str]] = []
+    for info in infos:
+        name = entry_name(info)
+        if "\x00" in name or not name.strip("/\\"):
+            continue
+        reason = unsafe_reason(name)
+        if reason:
+            refused.append((name, reason))
+            continue
+        path = normalise_path(name)
+        if not is_junk(path):
+            entries.setdefault(path, info)
+    return entries, refused
+
+
+def open_files(handle: tuple) -> FileSet:
+    """Open the file set a handle() describes, in another process."""
+    kind = handle[0]
+    if kind == "zip":
+        _, path, max_file, max_upload = handle
+        return ZipFiles(Path(path), max_file_bytes=max_file, max_upload_bytes=max_upload)
+    if kind == "folder":
+        _, root, max_file = handle
+        return FolderFiles(Path(root), max_file)
+    raise ValueError(f"unknown file set {kind!r}")
+
+
+def _declared_entries(stream) -> int:
     """Return the entry count the zip's end record declares, before its directory is parsed."""
     # zipfile has no public way to read the end record alone; if that ever changes, the
-    # count after parsing (in read_zip) still applies.
+    # count after parsing (in _usable_entries) still applies.
     try:
-        record = zipfile._EndRecData(io.BytesIO(data))
+        record = zipfile._EndRecData(stream)
         return int(record[zipfile._ECD_ENTRIES_TOTAL]) if record else 0
     except (AttributeError, IndexError, OSError, struct.error):
         return 0

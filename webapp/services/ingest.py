@@ -17,18 +17,18 @@ from flask import current_app
 
 from ..content.encoding import DecodeError, decode_text
 from ..content.frontmatter import FENCES, FrontMatterError
+from ..content.images import UnsupportedImage
 from ..content.metadata import MetadataError, TooLongError
 from ..extensions import db
-from .assets import UnsupportedImage
 from .bundle import (
     BundleError,
     EntryError,
     FileSet,
     FolderFiles,
     MemoryFiles,
+    ZipFiles,
     format_size,
     normalise_path,
-    read_zip,
     unsafe_reason,
 )
 from .publishing import publish
@@ -201,7 +201,7 @@ def ingest_tree(root: Path, *, limits: UploadLimits, progress=None) -> list[File
 
 def _ingest_zip(report: _Report, file: IncomingFile, limits: UploadLimits) -> None:
     try:
-        contents = read_zip(
+        contents = ZipFiles(
             file.data,
             max_file_bytes=limits.max_file_bytes,
             max_upload_bytes=limits.max_upload_bytes,
@@ -211,8 +211,11 @@ def _ingest_zip(report: _Report, file: IncomingFile, limits: UploadLimits) -> No
         return
     for name, reason in contents.refused:
         report.reject(f"{file.name}{ENTRY_SEPARATOR}{name}", reason)
-    if not _ingest_set(report, contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
-        report.reject(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
+    try:
+        if not _ingest_set(report, contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
+            report.reject(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
+    finally:
+        contents.close()
 
 
 def _ingest_set(report: _Report, files: FileSet, label: Callable[[str], str]) -> int:

@@ -24,7 +24,8 @@ from ..content.render import MISSING_IMAGE, ImageResolver, MissingImage, render_
 from ..content.slugs import slugify
 from ..extensions import db
 from ..models import DRAFT, PUBLISHED, Article, ArticleImage, Revision, utcnow
-from .assets import UnsupportedImage, media_url, store_image
+from ..content.images import UnsupportedImage
+from .assets import media_url, store_image
 from .taxonomy import category_for_path, tags_for_names
 
 # Bump when the pipeline's output changes, so `flask rerender` knows what is stale.
