@@ -42,6 +42,7 @@ from webapp.content.searchtext import SearchFields
 from webapp.extensions import db
 from webapp.models import PUBLISHED, Article, Category, Revision, Tag, article_tags
 from webapp.services.publishing import RENDER_VERSION, publish, source_hash
+from webapp.services.schema import upgrade_database
 from webapp.services.search.indexer import write_documents
 from webapp.services.taxonomy import category_for_path, tags_for_names
 
@@ -147,7 +148,7 @@ def _stored_time(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
 
 
 def _bulk_rows(articles, templates, category_ids, tag_ids, tz):
-    """Yield (article row, tag ids, revision source) for generated articles.
+    """Yield (article row, tag ids, source hash, searchable prose) for generated articles.
 
     The generator knows each article's front matter, so it is not parsed again here; the
     stored values are what publish() would derive from it.
@@ -175,7 +176,6 @@ def _bulk_rows(articles, templates, category_ids, tag_ids, tz):
             "html": template.html,
             "toc_html": template.toc_html,
             "excerpt": make_excerpt(_cheap_html(body), generated.lang),
-            "search_text": f"{fields['title']}\n{' '.join(plain.split())}",
             "lang": generated.lang,
             "word_count": words,
             "reading_minutes": minutes,
@@ -190,16 +190,17 @@ def _bulk_rows(articles, templates, category_ids, tag_ids, tz):
             row["source_filename"] = generated.filename
         if "feed_html" in Article.__table__.c:
             row["feed_html"] = template.feed_html
-        yield row, [tag_ids[name] for name in fields["tags"]], digest
+        prose = " ".join(plain.split())
+        yield row, [tag_ids[name] for name in fields["tags"]], digest, prose
 
 
 def _insert_batch(batch) -> None:
-    rows = [row for row, _, _ in batch]
+    rows = [row for row, _, _, _ in batch]
     table = Article.__table__
     returned = db.session.execute(insert(table).returning(table.c.id, table.c.slug), rows)
     ids = {slug: article_id for article_id, slug in returned}
     links, revisions = [], []
-    for row, tags, digest in batch:
+    for row, tags, digest, _ in batch:
         article_id = ids[row["slug"]]
         links.extend({"article_id": article_id, "tag_id": tag_id} for tag_id in tags)
         revisions.append(
@@ -214,19 +215,18 @@ def _insert_batch(batch) -> None:
         db.session.execute(insert(article_tags), links)
     db.session.execute(insert(Revision.__table__), revisions)
     # Core inserts bypass the ORM hook that indexes articles: index each row's own text.
-    documents = [(ids[row["slug"]], _search_fields(row)) for row, _, _ in batch]
+    documents = [(ids[row["slug"]], _search_fields(row, prose)) for row, _, _, prose in batch]
     write_documents(db.session.connection(), documents)
     db.session.commit()
 
 
-def _search_fields(row: dict) -> SearchFields:
+def _search_fields(row: dict, prose: str) -> SearchFields:
     """Return a bulk row's searchable fields from its own source (its HTML is borrowed)."""
     source = row["source_md"]
     code = [block.split("\n", 1)[1].rsplit("\n", 1)[0] for block in _FENCE.findall(source)]
     rest = _FENCE.sub(" ", source)
     math = [block[3:-3].strip() for block in _DISPLAY.findall(rest)]
     math += _INLINE.findall(_DISPLAY.sub(" ", rest))
-    prose = row["search_text"].split("\n", 1)[1]
     return SearchFields(row["title"], prose, "\n".join(code), "\n".join(math))
 
 
@@ -245,7 +245,7 @@ def fill(
     chosen = sample_indexes(count, sample)
     started = time.perf_counter()
     with app.app_context():
-        db.create_all()
+        upgrade_database()
         existing = db.session.scalar(select(func.count(Article.id)))
         if existing:
             raise SystemExit(f"{result.database_url} already has {existing} articles; want empty.")

@@ -758,7 +758,7 @@ def bench_breakdown(instance: str, database: str | None, targets: Targets, count
     from sqlalchemy import and_, func, or_, select
 
     from webapp.extensions import db
-    from webapp.models import Article
+    from webapp.models import Article, SearchDocument
     from webapp.services import listing
 
     sys.path.insert(0, str(BENCH))
@@ -862,12 +862,12 @@ def bench_breakdown(instance: str, database: str | None, targets: Targets, count
             select(
                 func.avg(func.length(Article.html)),
                 func.avg(func.length(Article.source_md)),
-                func.avg(func.length(Article.search_text)),
+                select(func.avg(func.length(SearchDocument.prose))).scalar_subquery(),
             )
         ).one()
     print(
         f"  average stored characters per article: html {sizes[0]:,.0f}, "
-        f"source {sizes[1]:,.0f}, search text {sizes[2]:,.0f}"
+        f"source {sizes[1]:,.0f}, searchable prose {sizes[2]:,.0f}"
     )
 
 

@@ -173,7 +173,7 @@ def test_cached_page_follows_edits_unpublishing_and_rerenders(app, client, runne
         article = db.session.query(Article).filter_by(slug=slug).one()
         article.source_md = article.source_md.replace("Second", "Third")
         db.session.commit()
-    runner.invoke(args=["rerender"])
+    runner.invoke(args=["rerender", "--all"])
     assert "Third text." in client.get(f"/posts/{slug}/").get_data(as_text=True)
     publish_in(app, "---\ntitle: Cached\nslug: cached\ndraft: true\n---\nThird text.\n")
     assert client.get(f"/posts/{slug}/").status_code == 404

@@ -1,48 +1,17 @@
-"""flask commands: init-db, load-demo, rerender."""
+"""flask commands: load-demo, rerender (init-db: test_migrations.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Article, Category, Tag
-from webapp.services.publishing import publish
+from webapp.services.publishing import RENDER_VERSION, publish
 
 
 def count_articles(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(Article.id)))
-
-
-def test_init_db_creates_tables(app, runner):
-    with app.app_context():
-        db.drop_all()
-    result = runner.invoke(args=["init-db"])
-    assert result.exit_code == 0 and "Database ready" in result.output
-    assert count_articles(app) == 0
-
-
-def test_init_db_brings_an_older_database_up_to_the_models(app, runner):
-    with app.app_context():
-        publish("---\ntitle: Older\n---\nBody with $x^2$.\n")
-        db.session.commit()
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP INDEX ix_articles_published"))
-            connection.execute(text("ALTER TABLE articles DROP COLUMN feed_html"))
-    result = runner.invoke(args=["init-db"])
-    assert result.exit_code == 0, result.output
-    assert "Added column articles.feed_html." in result.output
-    assert "Added index ix_articles_published." in result.output
-    with app.app_context():
-        inspector = inspect(db.engine)
-        assert "feed_html" in {column["name"] for column in inspector.get_columns("articles")}
-        assert "ix_articles_published" in {i["name"] for i in inspector.get_indexes("articles")}
-        assert count_articles(app) == 1  # the article survived
-    # The next run has nothing left to add.
-    again = runner.invoke(args=["init-db"])
-    assert again.exit_code == 0 and "Added" not in again.output
-    # Rendering fills the new column for the rows that predate it.
-    assert "1 changed" in runner.invoke(args=["rerender"]).output
 
 
 def test_load_demo_fills_three_pages_of_cards_with_images(app, runner, client):
@@ -87,16 +56,46 @@ def test_load_demo_twice_reports_unchanged(app, runner):
     assert count_articles(app) == total
 
 
-def test_rerender_reports_how_many_changed(app, runner):
+def test_rerender_all_reports_how_many_changed(app, runner):
     with app.app_context():
         publish("---\ntitle: A\n---\nAlpha $x$.\n")
         publish("---\ntitle: B\n---\nBeta.\n")
         stale = db.session.scalar(select(Article).where(Article.title == "A"))
         stale.html = "<p>old pipeline output</p>"
         db.session.commit()
-    result = runner.invoke(args=["rerender"])
+    result = runner.invoke(args=["rerender", "--all"])
     assert result.exit_code == 0
-    assert "Re-rendered 2 articles; 1 changed." in result.output
+    assert "Re-rendered 2 articles; 1 changed; 0 skipped as current." in result.output
     with app.app_context():
         fixed = db.session.scalar(select(Article).where(Article.title == "A"))
         assert "math-inline" in fixed.html
+
+
+def test_rerender_skips_articles_the_current_pipeline_rendered(app, runner):
+    with app.app_context():
+        for title in ("Old", "Current", "Older"):
+            publish(f"---\ntitle: {title}\n---\n{title} body with $x$.\n")
+        articles = {a.title: a for a in db.session.scalars(select(Article))}
+        for article in articles.values():
+            article.html = "<p>old pipeline output</p>"
+        articles["Old"].render_version = RENDER_VERSION - 1
+        articles["Older"].render_version = 0
+        db.session.commit()
+    result = runner.invoke(args=["rerender"])
+    assert result.exit_code == 0, result.output
+    assert "Re-rendered 2 articles; 2 changed; 1 skipped as current." in result.output
+    with app.app_context():
+        rows = {a.title: a for a in db.session.scalars(select(Article))}
+        assert {title: a.render_version for title, a in rows.items()} == dict.fromkeys(
+            ("Old", "Current", "Older"), RENDER_VERSION
+        )
+        assert "math-inline" in rows["Old"].html and "math-inline" in rows["Older"].html
+        # Marked current, so left alone: only --all renders it again.
+        assert rows["Current"].html == "<p>old pipeline output</p>"
+    again = runner.invoke(args=["rerender"])
+    assert "Re-rendered 0 articles; 0 changed; 3 skipped as current." in again.output
+    forced = runner.invoke(args=["rerender", "--all"])
+    assert "Re-rendered 3 articles; 1 changed; 0 skipped as current." in forced.output
+    with app.app_context():
+        current = db.session.scalar(select(Article).where(Article.title == "Current"))
+        assert "math-inline" in current.html

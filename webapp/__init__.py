@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .extensions import compress, csrf, db
     from .feeds import views as feeds
     from .search import views as search
+    from .services import schema
     from .services import search as search_index
 
     configure(app, test_config)
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    schema.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)
     pages.init_app(app)

@@ -115,7 +115,6 @@ class Article(db.Model):
     front_matter: Mapped[dict] = mapped_column(JSON, default=dict)
     toc_html: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str] = mapped_column(Text, default="")
-    search_text: Mapped[str] = mapped_column(Text, default="")
     source_md: Mapped[str] = mapped_column(Text)
     # The body as feeds carry it (content/feedhtml.py: formulas as MathML only). Last, and
     # deferred, so that only the feeds ever read through to it; None for rows rendered

@@ -8,8 +8,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from ..extensions import db
 from ..services import accounts, tokens
+from ..services.schema import upgrade_database
 
 
 def read_password(password_stdin: bool) -> str:
@@ -31,7 +31,7 @@ def read_password(password_stdin: bool) -> str:
 def create_admin_command(username: str, password_stdin: bool) -> None:
     """Create an author account that can sign in at /admin/login."""
     # The first command on a fresh install may be this one.
-    db.create_all()
+    upgrade_database()
     if accounts.find_user(username.strip()) is not None:
         raise click.ClickException(
             f"The account {username!r} already exists; use set-password to change its password."

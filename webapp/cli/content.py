@@ -12,8 +12,8 @@ from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Article
-from ..services.publishing import publish, render_into
-from ..services.schema import upgrade_schema
+from ..services.publishing import RENDER_VERSION, publish, render_into
+from ..services.schema import IncompleteDatabase, upgrade_database
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -34,9 +34,13 @@ def file_loader(base: Path, root: Path):
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database tables that do not exist yet, and columns and indexes added since."""
-    for addition in upgrade_schema():
-        click.echo(f"Added {addition}.")
+    """Create or upgrade the database to the newest migration, keeping every row."""
+    try:
+        done = upgrade_database()
+    except IncompleteDatabase as error:
+        raise click.ClickException(str(error)) from error
+    for line in done:
+        click.echo(line)
     click.echo("Database ready.")
 
 
@@ -45,7 +49,7 @@ def init_db_command() -> None:
 @with_appcontext
 def load_demo_command(if_empty: bool) -> None:
     """Load the demo articles shipped with the blog."""
-    db.create_all()
+    upgrade_database()  # `make run` calls init-db first, but this may be the first command
     if if_empty and db.session.scalar(select(func.count(Article.id))):
         click.echo("Database has articles; demo content not loaded.")
         return
@@ -66,18 +70,26 @@ def _rendered_fields(article: Article) -> tuple:
         article.html,
         article.toc_html,
         article.excerpt,
-        article.search_text,
         article.lang,
         article.feed_html,
     )
 
 
 @click.command("rerender")
+@click.option("--all", "everything", is_flag=True, help="Also re-render articles already current.")
 @with_appcontext
-def rerender_command() -> None:
-    """Re-render every stored article from its Markdown after the pipeline changes."""
-    upgrade_schema()  # a database from before feed_html existed has nowhere to put it
-    ids = list(db.session.scalars(select(Article.id).order_by(Article.id)))
+def rerender_command(everything: bool) -> None:
+    """Re-render stored articles from their Markdown after the pipeline changes.
+
+    Only articles rendered by an older pipeline (render_version below the current one)
+    are rendered again, unless --all is given.
+    """
+    upgrade_database()  # an older database may lack a column render_into() writes
+    query = select(Article.id).order_by(Article.id)
+    total = db.session.scalar(select(func.count(Article.id)))
+    if not everything:
+        query = query.where(Article.render_version < RENDER_VERSION)
+    ids = list(db.session.scalars(query))
     changed = 0
     for article_id in ids:
         article = db.session.get(Article, article_id, options=[undefer(Article.feed_html)])
@@ -85,7 +97,10 @@ def rerender_command() -> None:
         render_into(article)
         changed += before != _rendered_fields(article)
         db.session.commit()
-    click.echo(f"Re-rendered {len(ids)} articles; {changed} changed.")
+    click.echo(
+        f"Re-rendered {len(ids)} articles; {changed} changed; "
+        f"{total - len(ids)} skipped as current."
+    )
 
 
 def register(app: Flask) -> None:

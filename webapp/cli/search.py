@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from ..extensions import db
+from ..services.schema import upgrade_database
 from ..services.search import reindex
 
 
@@ -18,7 +18,7 @@ def reindex_command() -> None:
     Publishing keeps the index up to date by itself; run this after rows were written
     without the application (bulk SQL), or after the way text is indexed changed.
     """
-    db.create_all()
+    upgrade_database()
 
     def show(done: int, total: int) -> None:
         click.echo(f"  {done}/{total} articles", err=True)

@@ -10,8 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..extensions import db
 from ..services.ingest import FileResult, UploadLimits, UploadTooLarge
+from ..services.schema import upgrade_database
 from ..services.transfer import ExportFormatError, export_articles, import_path, plan_import
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
@@ -54,7 +54,7 @@ def import_command(path: Path, quiet: bool) -> None:
 
     Exit status: 0 when every file was imported, 1 when any file was rejected.
     """
-    db.create_all()
+    upgrade_database()
     try:
         plan = plan_import(path)
     except (ValueError, OSError) as error:

@@ -190,7 +190,6 @@ def render_into(
     article.feed_html = feed_html(rendered.html)
     article.toc_html = rendered.toc_html
     article.excerpt = rendered.excerpt
-    article.search_text = f"{article.title}\n{rendered.text}"
     article.word_count, article.reading_minutes = rendered.word_count, rendered.reading_minutes
     article.render_version = RENDER_VERSION
     article.rendered_at = utcnow()

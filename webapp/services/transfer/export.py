@@ -167,7 +167,6 @@ def _articles(revisions: bool):
     options = [
         defer(Article.html),
         defer(Article.toc_html),
-        defer(Article.search_text),
         defer(Article.excerpt),
         defer(Article.front_matter),
         selectinload(Article.category),
