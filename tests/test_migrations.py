@@ -17,9 +17,10 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import Connection, MetaData, func, insert, inspect, select, text
 
+from webapp.content.render import render_markdown
 from webapp.content.searchtext import fields_from_html
 from webapp.extensions import db
-from webapp.services.publishing import RENDER_VERSION, render_document
+from webapp.services.publishing import RENDER_VERSION
 from webapp.services.schema import baseline, include_name, upgrade_database
 from webapp.services.search.indexer import write_documents
 from webapp.services.search.schema import (
@@ -30,16 +31,14 @@ from webapp.services.search.schema import (
 )
 
 OLD_TIME = datetime(2025, 3, 14, 21, 30)
-FLASH = """---
-title: 从零理解 FlashAttention 的 IO 复杂度
-tags: [attention, GPU]
----
-梯度检查点 trades compute for memory; FlashAttention tiles $QK^T$ through SRAM.
+TITLE = "从零理解 FlashAttention 的 IO 复杂度"
+BODY = """梯度检查点 trades compute for memory; FlashAttention tiles $QK^T$ through SRAM.
 
 ```python
 out = flash_attn_func(q, k, v)
 ```
 """
+FLASH = f"---\ntitle: {TITLE}\ntags: [attention, GPU]\n---\n{BODY}"
 # Tables whose rows an upgrade must keep, each ordered by its key.
 KEPT = {
     "categories": "id",
@@ -126,18 +125,18 @@ def insert_rows(connection: Connection) -> dict[str, list[dict]]:
             {"id": 2, "name": "GPU", "slug": "gpu"},
         ],
     )
-    rendered = render_document(FLASH)
+    rendered = render_markdown(BODY)
     common = {
-        "lang": rendered.lang,
-        "word_count": rendered.word_count,
-        "reading_minutes": rendered.reading_minutes,
+        "lang": "zh-CN",
+        "word_count": 24,
+        "reading_minutes": 1,
         "render_version": RENDER_VERSION,
         "published_at": OLD_TIME,
         "created_at": OLD_TIME,
         "updated_at": OLD_TIME,
         "rendered_at": OLD_TIME,
         "source_hash": "a" * 64,
-        "front_matter": rendered.front_matter,
+        "front_matter": {"title": TITLE, "tags": ["attention", "GPU"]},
         "toc_html": rendered.toc_html,
         "feed_html": None,
     }
@@ -148,13 +147,13 @@ def insert_rows(connection: Connection) -> dict[str, list[dict]]:
                 **common,
                 "id": 7,
                 "slug": "flashattention-io",
-                "title": rendered.title,
+                "title": TITLE,
                 "status": "published",
                 "category_id": 2,
                 "source_filename": "flash.md",
-                "excerpt": rendered.excerpt,
+                "excerpt": "梯度检查点 trades compute for memory.",
                 "html": rendered.html,
-                "search_text": f"{rendered.title}\n{rendered.text}",
+                "search_text": f"{TITLE}\n梯度检查点 trades compute for memory; FlashAttention tiles",
                 "source_md": FLASH,
             },
             {
@@ -193,7 +192,7 @@ def insert_rows(connection: Connection) -> dict[str, list[dict]]:
         insert(tables["users"]),
         [{"username": "alice", "password_hash": "scrypt:x", "created_at": OLD_TIME}],
     )
-    write_documents(connection, [(7, fields_from_html(rendered.title, rendered.html))])
+    write_documents(connection, [(7, fields_from_html(TITLE, rendered.html))])
     rows = all_rows(connection)
     for row in rows["articles"]:
         del row["search_text"]
@@ -217,7 +216,10 @@ def assert_upgraded_in_place(app, expected_rows: dict[str, list[dict]]) -> None:
         assert "search_text" not in columns(connection, "articles")
         assert differences(connection, db.metadata) == []
         assert_index_tables_exist(connection)
-        assert all_rows(connection) == expected_rows
+        # Later migrations may add columns: the values that were there must all be there.
+        actual = all_rows(connection)
+        for table, rows in expected_rows.items():
+            assert [{name: row[name] for name in rows[0]} for row in actual[table]] == rows, table
 
 
 def test_migrations_build_exactly_the_models_schema(empty):
@@ -264,7 +266,7 @@ def test_init_db_upgrades_a_database_made_before_migrations_in_place(empty, runn
     assert_upgraded_in_place(empty, kept)
     page = client.get("/posts/flashattention-io/")
     assert page.status_code == 200
-    assert "从零理解 FlashAttention 的 IO 复杂度" in page.get_data(as_text=True)
+    assert TITLE in page.get_data(as_text=True)
     for query in ("梯度检查点", "flashattention", "flash_attn_func"):
         found = client.get("/search", query_string={"q": query}).get_data(as_text=True)
         assert 'href="/posts/flashattention-io/"' in found, query
