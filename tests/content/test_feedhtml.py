@@ -69,8 +69,19 @@ def test_html_without_formulas_passes_through():
 def test_an_unexpected_formula_shape_is_left_as_it_is():
     odd = '<p><span class="math math-inline"><span>no mathml here</span></span></p>'
     assert feed_html(odd) == odd
-    unclosed = '<p><span class="math math-inline"><math></math>'
-    assert feed_html(unclosed) == unclosed
+
+
+def test_a_formula_cut_off_by_the_end_of_the_html_still_loses_its_visual_copy():
+    # The end of the document closes what is open (as in any HTML parser), so the wrapper
+    # is a formula like any other. (The regex version left it whole, visual copy and all.)
+    unclosed = (
+        '<p><span class="math math-inline"><span class="katex"><span class="katex-mathml">'
+        '<math><mi>x</mi></math></span><span class="katex-html" aria-hidden="true">jumble'
+    )
+    assert (
+        feed_html(unclosed)
+        == '<p><span class="math math-inline"><math><mi>x</mi></math></span></p>'
+    )
 
 
 def test_absolutize_resolves_site_paths_fragments_and_relative_links():

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from html.parser import HTMLParser
 from typing import NamedTuple
 
-from .excerpt import body_text, without_katex_html
+from .excerpt import plain_text
+from .htmlwalk import HtmlWalk, walk_html
 from .language import CJK_IDEOGRAPHS
 
 # Scripts written without spaces between words: each character is a token.
@@ -44,10 +44,6 @@ MAX_QUERY_CHARS = 1000
 MAX_TERMS = 8
 MAX_TERM_TOKENS = 32
 
-_VOID_TAGS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-     "track", "wbr"}
-)  # fmt: skip
 _QUOTES = str.maketrans(dict.fromkeys("“”„‟＂「」『』", '"'))
 
 
@@ -107,65 +103,22 @@ class SearchFields(NamedTuple):
     math: str
 
 
-class _SourceWalker(HTMLParser):
-    """Collect the text of code blocks and the TeX source of formulas from rendered HTML.
+def fields_from_walk(title: str, walk: HtmlWalk, prose: str) -> SearchFields:
+    """Return the searchable fields from a walk of the HTML and its plain text (the prose).
 
-    Prose comes from excerpt.body_text, which leaves both out. KaTeX keeps a formula's
-    source in <annotation encoding="application/x-tex">; a formula KaTeX could not render
-    shows its source in the math-error element instead.
+    The walk collected each code block's text and each formula's TeX source (KaTeX's
+    <annotation encoding="application/x-tex">, or the math-error element of a formula it
+    could not render); the prose is excerpt.plain_text of the walk, which leaves both out.
     """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.code: list[str] = []
-        self.math: list[str] = []
-        self._stack: list[tuple[str, str | None]] = []  # (tag, what its text is collected as)
-        self._into: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID_TAGS:
-            return  # never closed, so never on the stack
-        attributes = dict(attrs)
-        classes = set((attributes.get("class") or "").split())
-        kind = None
-        if self._into is None:
-            if tag == "pre":
-                kind = "code"
-            elif (
-                tag == "annotation" and attributes.get("encoding") == "application/x-tex"
-            ) or "math-error" in classes:
-                kind = "math"
-        if kind:
-            target = self.code if kind == "code" else self.math
-            target.append("")
-            self._into = target
-        self._stack.append((tag, kind))
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self._stack) - 1, -1, -1):
-            if self._stack[index][0] == tag:
-                if any(kind for _, kind in self._stack[index:]):
-                    self._into = None
-                del self._stack[index:]
-                break
-
-    def handle_data(self, data: str) -> None:
-        if self._into is not None:
-            self._into[-1] += data
+    code = "\n".join(block.strip("\n") for block in walk.code if block.strip())
+    math = "\n".join(" ".join(formula.split()) for formula in walk.math if formula.strip())
+    return SearchFields(title or "", prose, code, math)
 
 
 def fields_from_html(title: str, html: str) -> SearchFields:
     """Return the searchable fields of an article from its title and stored HTML."""
-    html = without_katex_html(html)
-    walker = _SourceWalker()
-    try:
-        walker.feed(html)
-        walker.close()
-    except AssertionError:
-        pass  # html.parser chokes on "<![junk["; keep what was collected before it
-    code = "\n".join(block.strip("\n") for block in walker.code if block.strip())
-    math = "\n".join(" ".join(formula.split()) for formula in walker.math if formula.strip())
-    return SearchFields(title or "", body_text(html), code, math)
+    walk = walk_html(html)
+    return fields_from_walk(title, walk, plain_text(walk.segments))
 
 
 # --- Queries -----------------------------------------------------------------------
