@@ -12,10 +12,12 @@ from itertools import count
 import pytest
 
 from webapp import create_app
+from webapp.content.searchtext import fields_from_html
 from webapp.extensions import db
 from webapp.models import PUBLISHED, Article
 from webapp.services import accounts
 from webapp.services.schema import stamp_head
+from webapp.services.search.indexer import write_documents
 from webapp.services.taxonomy import category_for_path, tags_for_names
 
 BASE_TIME = datetime(2026, 1, 1, 12, 0, 0)
@@ -81,6 +83,12 @@ def add_article(app):
                 **fields,
             )
             db.session.add(article)
+            db.session.flush()
+            # As the article writer does: the search rows go with the article.
+            write_documents(
+                db.session.connection(),
+                [(article.id, fields_from_html(article.title, article.html))],
+            )
             db.session.commit()
             return article.id
 

@@ -104,7 +104,7 @@ def test_viewing_an_article_never_renders_markdown(app, client, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("Markdown rendered on a read")
 
-    monkeypatch.setattr("webapp.services.publishing.render_markdown", refuse)
+    monkeypatch.setattr("webapp.content.document.render_markdown", refuse)
     monkeypatch.setattr("webapp.content.render.render_markdown", refuse)
     assert client.get(f"/posts/{slug}/").status_code == 200
     assert client.get("/").status_code == 200

@@ -19,7 +19,7 @@ from webapp.content.render import MISSING_IMAGE, render_markdown
 from webapp.content.svg import sanitize_svg
 from webapp.extensions import db
 from webapp.models import Article, Asset, Revision
-from webapp.services import publishing
+from webapp.services.publishing import bulk, writer
 from webapp.services.ingest import (
     ENTRY_SEPARATOR,
     FileResult,
@@ -191,14 +191,14 @@ def test_broken_front_matter_names_the_line_and_the_others_are_saved(app):
 
 
 def test_an_error_in_the_middle_loses_nothing_saved_and_leaves_no_orphan_image(app, monkeypatch):
-    real_revision = publishing.Revision
+    real_revision = writer.Revision
 
     def revision(**fields):
         if "Second" in fields["source_md"]:
             raise RuntimeError("disk full")
         return real_revision(**fields)
 
-    monkeypatch.setattr(publishing, "Revision", revision)
+    monkeypatch.setattr(writer, "Revision", revision)
     first, second, third = png("first"), png("second"), png("third")
     bundle = make_zip(
         {
@@ -595,7 +595,7 @@ def test_two_concurrent_uploads_of_one_slug_make_one_article_with_two_revisions(
     # Both uploads find no article, then wait for each other before inserting it, so
     # their transactions overlap: one insert fails on the unique slug and is retried.
     barrier = threading.Barrier(2)
-    find_slug, publish_once = publishing.unique_slug, publishing._publish_once
+    find_slug, publish_source = writer.unique_slug, bulk.publish_source
     attempts: list[int] = []
 
     def unique_slug(base: str) -> str:
@@ -603,12 +603,12 @@ def test_two_concurrent_uploads_of_one_slug_make_one_article_with_two_revisions(
         barrier.wait(timeout=20)
         return slug
 
-    def counted_publish_once(*args):
+    def counted_publish_source(*args, **kwargs):
         attempts.append(1)
-        return publish_once(*args)
+        return publish_source(*args, **kwargs)
 
-    monkeypatch.setattr(publishing, "unique_slug", unique_slug)
-    monkeypatch.setattr(publishing, "_publish_once", counted_publish_once)
+    monkeypatch.setattr(writer, "unique_slug", unique_slug)
+    monkeypatch.setattr(bulk, "publish_source", counted_publish_source)
     results: dict[int, list[FileResult]] = {}
     errors: list[BaseException] = []
 

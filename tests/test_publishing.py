@@ -177,7 +177,7 @@ def test_failed_publish_leaves_no_orphan_image(app, monkeypatch):
         def explode(*args, **kwargs):
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr("webapp.services.publishing.Revision", explode)
+        monkeypatch.setattr("webapp.services.publishing.writer.Revision", explode)
         with pytest.raises(RuntimeError):
             publish("---\ntitle: P\n---\n![x](x.png)\n", load_image=lambda ref: png)
         assert not list(uploads.glob("*.png"))

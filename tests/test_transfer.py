@@ -18,7 +18,7 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.models import DRAFT, Article, Category, Tag
 from webapp.services import transfer
-from webapp.services.publishing import publish
+from webapp.services.publishing import ArticleWriter, publish
 from webapp.services.schema import stamp_head
 
 # A 1×1 PNG.
@@ -350,15 +350,14 @@ def test_a_failure_in_the_middle_keeps_earlier_articles_and_leaves_no_orphan_ima
     dest = tmp_path / "out.zip"
     assert runner.invoke(args=["export", str(dest)]).exit_code == 0
     restored = empty_app()
-    real = transfer.restore.render_into
+    real = ArticleWriter.write
 
-    def failing(article, load_image=None, written=None):
-        warnings = real(article, load_image, written)
+    def failing(self, article, prepared, **options):
+        real(self, article, prepared, **options)  # its image file is written by now
         if article.slug == "second":
             raise RuntimeError("disk on fire")
-        return warnings
 
-    monkeypatch.setattr(transfer.restore, "render_into", failing)
+    monkeypatch.setattr(ArticleWriter, "write", failing)
     result = restored.test_cli_runner().invoke(args=["import", str(dest)])
     assert result.exit_code == 1
     assert "second.md: unexpected error: RuntimeError: disk on fire" in result.output

@@ -98,6 +98,9 @@ class Article(db.Model):
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     reading_minutes: Mapped[int] = mapped_column(Integer, default=1)
     render_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Moved on by every write of the article's content (publishing/writer.py): of two jobs
+    # updating one article at once, the second sees it moved and reads the article again.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Moves only when the content changes; the listing orders by it.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import Article
-from ..services.publishing import RENDER_VERSION, publish, render_into
+from ..services.publishing import RENDER_VERSION, publish, rerender
 from ..services.schema import IncompleteDatabase, upgrade_database
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -90,16 +90,21 @@ def rerender_command(everything: bool) -> None:
     if not everything:
         query = query.where(Article.render_version < RENDER_VERSION)
     ids = list(db.session.scalars(query))
-    changed = 0
+    changed = failed = 0
     for article_id in ids:
         article = db.session.get(Article, article_id, options=[undefer(Article.feed_html)])
         before = _rendered_fields(article)
-        render_into(article)
+        try:
+            rerender(article)
+        except ValueError as error:  # front matter this pipeline refuses: say which, go on
+            failed += 1
+            click.echo(f"{article.slug}: not re-rendered: {error}", err=True)
+            continue
         changed += before != _rendered_fields(article)
-        db.session.commit()
+    failures = f"; {failed} could not be re-rendered" if failed else ""
     click.echo(
-        f"Re-rendered {len(ids)} articles; {changed} changed; "
-        f"{total - len(ids)} skipped as current."
+        f"Re-rendered {len(ids) - failed} articles; {changed} changed; "
+        f"{total - len(ids)} skipped as current{failures}."
     )
 
 

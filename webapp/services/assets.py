@@ -16,9 +16,15 @@ from ..models import Asset
 
 def media_url(asset: Asset) -> str:
     """Return the site path of a stored file; works outside a request (CLI imports)."""
+    return media_prefix() + asset.filename
+
+
+def media_prefix() -> str:
+    """Return the site path stored files sit under ("/media/"), which a file name completes."""
     root = current_app.config.get("APPLICATION_ROOT", "/")
     adapter = current_app.url_map.bind("localhost", script_name=root)
-    return adapter.build("blog.media", {"filename": asset.filename})
+    # Built once with a placeholder name: rendering in another process needs it as text.
+    return adapter.build("blog.media", {"filename": "_"})[:-1]
 
 
 def uploads_dir() -> Path:

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
 from ..config import site_timezone
-from ..content.frontmatter import FrontMatterError, split_front_matter
+from ..content.document import parse_source
+from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, normalise
 from ..extensions import db
-from ..models import DRAFT, PUBLISHED, Article, Revision, utcnow
-from .publishing import (
-    UNCHANGED,
-    UPDATED,
-    render_into,
-    source_hash,
-    split_title,
-)
-from .taxonomy import category_for_path, tags_for_names
+from ..models import DRAFT, PUBLISHED, Article, utcnow
+from .assets import media_prefix
+from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
+from .search.indexer import remove_documents
 
 PAGE_SIZE = 50
 STATUSES = (DRAFT, PUBLISHED)
@@ -131,20 +126,19 @@ def save_source(article: Article, text: str) -> SaveResult:
     The article keeps its identity: its slug changes only to a new front matter slug that
     no other article has. Its status follows the front matter's draft flag only when the
     edit changed that flag, so a Publish or Unpublish click is not undone by the next save.
-    Broken front matter raises (FrontMatterError, MetadataError) before anything changes.
+    Broken front matter raises (FrontMatterError, MetadataError, TooLongError) before
+    anything changes; so does Conflict, when another writer changed the article meanwhile.
     """
     text = normalise_newlines(text)
-    document = split_front_matter(text)
-    meta = normalise(document.meta, site_timezone())
-    title, _ = split_title(document.body, meta, article.source_filename)
-    digest = source_hash(text)
-    if digest == article.source_hash:
+    source = parse_source(text, filename=article.source_filename, timezone=site_timezone())
+    if source.digest == article.source_hash:
         return SaveResult(UNCHANGED)
     warnings: list[str] = []
     was_draft = front_matter_draft(article)
+    prepared = prepare(Task(source, linked_images(article), media_prefix()))
     now = utcnow()
-    written: list[Path] = []
-    try:
+    with ArticleWriter() as writer:
+        meta = source.meta
         if meta.slug and meta.slug != article.slug:
             if _slug_is_free(meta.slug, article):
                 article.slug = meta.slug
@@ -153,25 +147,13 @@ def save_source(article: Article, text: str) -> SaveResult:
                     f"the slug “{meta.slug}” belongs to another article; "
                     f"this one keeps “{article.slug}”"
                 )
-        article.title = title
-        article.source_md = text
-        article.source_hash = digest
-        article.front_matter = document.meta
         article.status = status_after_edit(article, meta.draft, was_draft)
         if meta.date:
             article.published_at = meta.date
         article.updated_at = now
-        article.category = category_for_path(meta.category_path)
-        article.tags = tags_for_names(meta.tags)
-        warnings += render_into(article, None, written)
-        article.revisions.append(Revision(source_md=text, source_hash=digest, created_at=now))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    return SaveResult(UPDATED, warnings)
+        writer.place(article, meta.category_path, meta.tags)
+        writer.write(article, prepared, revisions=[(text, now)])
+    return SaveResult(UPDATED, warnings + prepared.warnings)
 
 
 def set_status(article: Article, status: str) -> None:
@@ -206,6 +188,7 @@ def empty_trash() -> int:
     Stored images stay: they are content-addressed and may be shared with other articles.
     """
     trashed = list(db.session.scalars(select(Article).where(Article.deleted_at.is_not(None))))
+    remove_documents(db.session.connection(), [article.id for article in trashed])
     for article in trashed:
         db.session.delete(article)
     try:

@@ -1,25 +1,22 @@
 """Uploads in, articles out: Markdown files, zip bundles and pasted text, with their images.
 
-Every document goes through publish(), which commits it alone: one bad file is reported
-by name and the others are saved, and a failure half-way loses nothing already saved.
-Images are only ever stored inside publish(), so a failed document leaves no file behind.
+The upload is read in order into entries (documents, and files turned away with a
+reason) that a Publisher publishes: one bad file is reported by name and the others are
+saved, and a failure half-way loses nothing already saved. Images are stored only by the
+article writer, so a document that is not saved leaves no file behind.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path, PurePosixPath
 
-from flask import current_app
-
 from ..content.encoding import DecodeError, decode_text
-from ..content.frontmatter import FENCES, FrontMatterError
-from ..content.images import UnsupportedImage
-from ..content.metadata import MetadataError, TooLongError
-from ..extensions import db
+from ..content.frontmatter import FENCES
 from .bundle import (
     BundleError,
     EntryError,
@@ -31,17 +28,19 @@ from .bundle import (
     normalise_path,
     unsafe_reason,
 )
-from .publishing import publish
+from .publishing import REJECTED, Document, FileResult, Publisher, Refusal
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
-REJECTED = "rejected"
 PASTED_TEXT = "pasted text"
 # Joins a zip's name and the path of an entry in results: "posts.zip › _posts/a.md".
 ENTRY_SEPARATOR = " › "
 # source_filename holds at most 500 characters; a longer path is shortened to its name.
 _MAX_FILENAME = 400
 
-Progress = Callable[["FileResult"], None]
+Progress = Callable[[FileResult], None]
+Entry = Document | Refusal
+
+__all__ = ["FileResult", "IncomingFile", "UploadLimits", "UploadTooLarge", "ingest_files"]
 
 
 @dataclass(frozen=True)
@@ -59,43 +58,29 @@ class UploadLimits:
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """One uploaded file."""
+    """One uploaded file, in memory or (for a background job) saved on disk."""
 
     name: str  # the name as uploaded, e.g. "notes.md", "posts.zip", "数据/笔记.md"
-    data: bytes
+    data: bytes | None = None
+    path: Path | None = None
 
+    @property
+    def size(self) -> int:
+        """Return the file's size in bytes."""
+        return len(self.data) if self.data is not None else self.path.stat().st_size
 
-@dataclass
-class FileResult:
-    """What happened to one document, or to one file that was refused."""
-
-    name: str  # what the author knows: "notes.md", "posts.zip › _posts/a.md", "pasted text"
-    outcome: str  # "created" | "updated" | "unchanged" | "rejected"
-    reason: str | None = None  # plain words, when rejected
-    slug: str | None = None
-    title: str | None = None
-    status: str | None = None  # "draft" or "published" for saved files
-    warnings: list[str] = field(default_factory=list)
+    def read(self) -> bytes:
+        """Return the file's bytes."""
+        return self.data if self.data is not None else self.path.read_bytes()
 
 
 class UploadTooLarge(ValueError):
     """A file or the whole upload is over a limit; str() names the file and the limit."""
 
 
-class _Report:
-    """Collects results in order and tells the caller about each as it comes."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self.results: list[FileResult] = []
-        self.progress = progress
-
-    def add(self, result: FileResult) -> None:
-        self.results.append(result)
-        if self.progress is not None:
-            self.progress(result)
-
-    def reject(self, name: str, reason: str) -> None:
-        self.add(FileResult(name=name, outcome=REJECTED, reason=reason))
+def is_loose(name: str) -> bool:
+    """Tell whether an uploaded file goes beside the documents (an image), not into one."""
+    return _kind(name) == "other"
 
 
 def _kind(name: str) -> str:
@@ -109,11 +94,11 @@ def check_limits(files: list[IncomingFile], pasted: str | None, limits: UploadLi
     """Raise UploadTooLarge when a file or the whole upload is over its limit.
 
     A zip is a container, so it may be as large as a whole upload; what it unpacks to is
-    limited per entry and in total by read_zip.
+    limited per entry and in total by ZipFiles.
     """
     total = 0
     for file in files:
-        size = len(file.data)
+        size = file.size
         total += size
         zipped = _kind(file.name) == "zip"
         limit = limits.max_upload_bytes if zipped else limits.max_file_bytes
@@ -137,52 +122,85 @@ def check_limits(files: list[IncomingFile], pasted: str | None, limits: UploadLi
         )
 
 
+def count_documents(files: list[IncomingFile], pasted: str | None) -> int:
+    """Return how many documents an upload holds (zips by their listing), for progress."""
+    count = 1 if pasted and pasted.strip() else 0
+    for file in files:
+        kind = _kind(file.name)
+        if kind == "document":
+            count += 1
+        elif kind == "zip":
+            count += count_zip_documents(file.path or file.data)
+    return count
+
+
+def count_zip_documents(source: bytes | Path) -> int:
+    """Return how many documents a zip lists (0 when it is not a readable zip)."""
+    try:
+        zipped = ZipFiles(source, max_file_bytes=1, max_upload_bytes=1 << 62)
+    except BundleError:
+        return 0
+    try:
+        return sum(1 for path in zipped.paths if path.lower().endswith(DOCUMENT_SUFFIXES))
+    finally:
+        zipped.close()
+
+
 def ingest_files(
     files: list[IncomingFile],
     pasted: str | None = None,
     *,
     limits: UploadLimits,
     progress: Progress | None = None,
+    publisher: Publisher | None = None,
+    loose_root: Path | None = None,
+    skip: int = 0,
 ) -> list[FileResult]:
     """Publish every Markdown document in an upload (files, zips, pasted text).
 
     Return one result per document or rejected file, in upload order; progress, when
-    given, hears of each as soon as it is known. Raise UploadTooLarge before saving
-    anything when a file or the whole upload is over a limit.
+    given, hears of each as soon as it is saved. Raise UploadTooLarge before saving
+    anything when a file or the whole upload is over a limit. `publisher` says how
+    documents are rendered and committed (one at a time by default); a background job
+    keeps loose files under `loose_root` and resumes after the first `skip` results.
     """
     check_limits(files, pasted, limits)
-    report = _Report(progress)
+    publisher = publisher or Publisher()
     # Files beside the documents: images picked together with a .md in the file picker.
     # The picker drops folders, so references also find them by file name.
-    loose: dict[str, bytes] = {}
-    for file in files:
-        if _kind(file.name) == "other":
-            loose.setdefault(_upload_path(file.name), file.data)
-    beside = MemoryFiles(loose)
-    used: set[str] = set()
-    documents = [_upload_path(f.name) for f in files if _kind(f.name) == "document"]
-    filenames = _filenames(documents)
-    for file in files:
-        kind = _kind(file.name)
-        if kind == "document":
-            path = _upload_path(file.name)
-            _ingest_document(report, file.name, file.data, beside, path, filenames[path], used)
-        elif kind == "zip":
-            _ingest_zip(report, file, limits)
-    if pasted and pasted.strip():
-        text = pasted.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-        report.add(_publish_text(PASTED_TEXT, text, None, _loader(beside, "", used)))
-    for file in files:
-        if _kind(file.name) == "other" and _upload_path(file.name) not in used:
-            report.reject(
-                file.name,
-                "not a Markdown file (.md, .markdown, .txt) or a .zip, "
-                "and no uploaded Markdown file uses it",
-            )
-    return report.results
+    loose = [file for file in files if _kind(file.name) == "other"]
+    if loose_root is not None:
+        beside: FileSet = FolderFiles(loose_root, limits.max_file_bytes)
+    else:
+        beside = MemoryFiles({upload_path(file.name): file.read() for file in reversed(loose)})
+    entries = _upload_entries(files, pasted, limits, beside)
+    results = _publish(publisher, islice(entries, skip, None), progress)
+    unused = [
+        FileResult(
+            file.name,
+            REJECTED,
+            reason="not a Markdown file (.md, .markdown, .txt) or a .zip, "
+            "and no uploaded Markdown file uses it",
+        )
+        for file in loose
+        if upload_path(file.name) not in publisher.loaded
+    ]
+    publisher.report(unused)
+    for result in unused:
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    return results
 
 
-def ingest_tree(root: Path, *, limits: UploadLimits, progress=None) -> list[FileResult]:
+def ingest_tree(
+    root: Path,
+    *,
+    limits: UploadLimits,
+    progress: Progress | None = None,
+    publisher: Publisher | None = None,
+    skip: int = 0,
+) -> list[FileResult]:
     """Publish every Markdown document under a folder, with its images.
 
     The folder may be a Hexo source/_posts, a Jekyll _posts, a Hugo content/posts, an
@@ -192,138 +210,123 @@ def ingest_tree(root: Path, *, limits: UploadLimits, progress=None) -> list[File
     root = Path(root)
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
-    report = _Report(progress)
     files = FolderFiles(root, limits.max_file_bytes)
-    if not _ingest_set(report, files, lambda path: path):
-        report.reject(root.name, "the folder holds no Markdown files (.md, .markdown, .txt)")
-    return report.results
+    entries = _set_entries(files, lambda path: path)
+    results = _publish(publisher or Publisher(), islice(entries, skip, None), progress)
+    if not results and not skip:
+        results.append(
+            FileResult(
+                root.name,
+                REJECTED,
+                reason="the folder holds no Markdown files (.md, .markdown, .txt)",
+            )
+        )
+    return results
 
 
-def _ingest_zip(report: _Report, file: IncomingFile, limits: UploadLimits) -> None:
+def _publish(publisher: Publisher, entries, progress: Progress | None) -> list[FileResult]:
+    results = []
+    for result in publisher.run(entries):
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    return results
+
+
+def _upload_entries(
+    files: list[IncomingFile], pasted: str | None, limits: UploadLimits, beside: FileSet
+) -> Iterator[Entry]:
+    """Yield the upload's entries in order: loose documents and zips, then pasted text."""
+    documents = [upload_path(f.name) for f in files if _kind(f.name) == "document"]
+    filenames = _filenames(documents)
+    for file in files:
+        kind = _kind(file.name)
+        if kind == "document":
+            path = upload_path(file.name)
+            yield from _document_entry(file.name, file.read(), beside, path, filenames[path])
+        elif kind == "zip":
+            yield from _zip_entries(file, limits)
+    if pasted and pasted.strip():
+        text = pasted.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        yield Document(PASTED_TEXT, text, None, beside, "")
+
+
+def _zip_entries(file: IncomingFile, limits: UploadLimits) -> Iterator[Entry]:
     try:
         contents = ZipFiles(
-            file.data,
+            file.path or file.data,
             max_file_bytes=limits.max_file_bytes,
             max_upload_bytes=limits.max_upload_bytes,
         )
     except BundleError as error:
-        report.reject(file.name, str(error))
+        yield Refusal(file.name, str(error))
         return
-    for name, reason in contents.refused:
-        report.reject(f"{file.name}{ENTRY_SEPARATOR}{name}", reason)
     try:
-        if not _ingest_set(report, contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
-            report.reject(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
+        for name, reason in contents.refused:
+            yield Refusal(f"{file.name}{ENTRY_SEPARATOR}{name}", reason)
+        found = False
+        for entry in _set_entries(contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
+            found = True
+            yield entry
+        if not found:
+            yield Refusal(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
     finally:
         contents.close()
 
 
-def _ingest_set(report: _Report, files: FileSet, label: Callable[[str], str]) -> int:
-    """Publish the documents of a zip or folder; return how many results they gave."""
-    before = len(report.results)
+def _set_entries(files: FileSet, label: Callable[[str], str]) -> Iterator[Entry]:
+    """Yield the documents of a zip or folder."""
     documents = [path for path in files.paths if path.lower().endswith(DOCUMENT_SUFFIXES)]
     filenames = _filenames(documents)
     root = _bundle_root(files.paths)
-    used: set[str] = set()
     for path in documents:
         try:
             data = files.read(path)
         except EntryError as error:
-            report.reject(label(path), str(error))
+            yield Refusal(label(path), str(error))
             continue
-        _ingest_document(
-            report, label(path), data, files, path, filenames[path], used, bundle_root=root
+        yield from _document_entry(
+            label(path), data, files, path, filenames[path], bundle_root=root
         )
-    return len(report.results) - before
 
 
-def _ingest_document(
-    report: _Report,
+def _document_entry(
     label: str,
     data: bytes,
     files: FileSet,
     path: str,
     filename: str,
-    used: set[str],
     *,
     bundle_root: str | None = None,
-) -> None:
-    """Decode and publish one document; bundle_root is None for a file uploaded alone."""
+) -> Iterator[Entry]:
+    """Decode one document; bundle_root is None for a file uploaded alone."""
     in_bundle = bundle_root is not None
     try:
         text = decode_text(data)
     except DecodeError as error:
         if in_bundle and path.lower().endswith(".txt"):
             return  # a .txt is an article only when it is text; in a bundle it may be anything
-        report.reject(label, str(error))
+        yield Refusal(label, str(error))
         return
     if not text.strip():
-        report.reject(label, "the file is empty")
-        return
-    if in_bundle and _is_root_readme(path, bundle_root) and not _has_front_matter(text):
+        yield Refusal(label, "the file is empty")
+    elif in_bundle and _is_root_readme(path, bundle_root) and not _has_front_matter(text):
         # A README at the top of a zip or folder describes the bundle (a blog's repository,
         # a notes folder) rather than being a post; with front matter it is published.
-        report.reject(
+        yield Refusal(
             label, "a README at the top of the bundle is not published without front matter"
         )
-        return
-    report.add(_publish_text(label, text, filename, _loader(files, path, used)))
-
-
-def _publish_text(
-    label: str, text: str, filename: str | None, loader: Callable[[str], bytes | None]
-) -> FileResult:
-    if filename and len(filename) > _MAX_FILENAME:
-        reason = f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit"
-        return FileResult(name=label, outcome=REJECTED, reason=reason)
-    try:
-        result = publish(text, filename=filename, load_image=loader)
-    except FrontMatterError as error:
-        db.session.rollback()
-        return FileResult(name=label, outcome=REJECTED, reason=str(error))
-    except MetadataError as error:
-        db.session.rollback()
-        return FileResult(name=label, outcome=REJECTED, reason=f"front matter: {error}")
-    except TooLongError as error:
-        db.session.rollback()
-        return FileResult(name=label, outcome=REJECTED, reason=str(error))
-    except Exception:
-        # One document failing (a database error, a bug) must not stop the others.
-        db.session.rollback()
-        current_app.logger.exception("could not publish %s", label)
-        return FileResult(
-            name=label, outcome=REJECTED, reason="could not be saved because of a server error"
+    elif len(filename) > _MAX_FILENAME:
+        yield Refusal(
+            label,
+            f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit",
         )
-    article = result.article
-    return FileResult(
-        name=label,
-        outcome=result.outcome,
-        slug=article.slug,
-        title=article.title,
-        status=article.status,
-        warnings=list(result.warnings),
-    )
+    else:
+        yield Document(label, text, filename, files, path)
 
 
-def _loader(files: FileSet, document: str, used: set[str]) -> Callable[[str], bytes | None]:
-    """Return publish()'s image loader for one document of a file set."""
-
-    def load(reference: str) -> bytes | None:
-        path = files.find(document, reference)
-        if path is None:
-            return None
-        used.add(path)
-        try:
-            return files.read(path)
-        except EntryError as error:
-            # publish() reports it as an image that cannot be used and shows the alt text.
-            raise UnsupportedImage(str(error)) from None
-
-    return load
-
-
-def _upload_path(name: str) -> str:
-    """Return an uploaded file's name as a path among the upload's files."""
+def upload_path(name: str) -> str:
+    """Return an uploaded file's name as a safe relative path among the upload's files."""
     if unsafe_reason(name):
         return normalise_path(PurePosixPath(name.replace("\\", "/")).name or "file")
     return normalise_path(name)

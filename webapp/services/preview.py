@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
+from ..config import site_timezone
+from ..content.document import Rendered, Source, parse_source, render_source
 from ..content.frontmatter import FrontMatterError
-from ..content.metadata import MetadataError
+from ..content.images import normalise_reference
+from ..content.metadata import MetadataError, TooLongError
 from ..content.render import MISSING_IMAGE, MissingImage
 from ..content.slugs import slugify
 from ..models import DRAFT, PUBLISHED, Article, utcnow
@@ -18,7 +21,6 @@ from .authoring import (
     normalise_newlines,
     status_after_edit,
 )
-from .publishing import RenderedDocument, normalise_reference, render_document
 
 PREVIEW_ID = "preview"
 
@@ -56,18 +58,18 @@ def stored_preview(article: Article) -> Preview:
     return Preview(article.title, article.html, article.lang, article, article.status)
 
 
-def _card(document: RenderedDocument, article: Article | None) -> PreviewCard:
-    meta = document.meta
+def _card(source: Source, rendered: Rendered, article: Article | None) -> PreviewCard:
+    meta = source.meta
     path = meta.category_path
     category = SimpleNamespace(name=path[-1], path="/".join(path)) if path else None
     tags = [SimpleNamespace(name=name, slug=slugify(name) or name) for name in meta.tags]
-    slug = article.slug if article else (meta.slug or slugify(document.title) or PREVIEW_ID)
+    slug = article.slug if article else (meta.slug or slugify(source.title) or PREVIEW_ID)
     return PreviewCard(
         slug=slug,
-        title=document.title,
-        excerpt=document.excerpt,
-        lang=document.lang,
-        reading_minutes=document.reading_minutes,
+        title=source.title,
+        excerpt=rendered.excerpt,
+        lang=rendered.lang,
+        reading_minutes=rendered.reading_minutes,
         # A saved edit moves the article to now; a new one takes its front matter dates.
         updated_at=utcnow() if article else (meta.updated or meta.date or utcnow()),
         category=category,
@@ -94,15 +96,16 @@ def build_preview(text: str, article: Article | None = None) -> Preview:
     filename = article.source_filename if article else None
     text = normalise_newlines(text)
     try:
-        document = render_document(text, filename=filename, resolve_image=resolve)
-    except (FrontMatterError, MetadataError) as error:
+        source = parse_source(text, filename=filename, timezone=site_timezone())
+    except (FrontMatterError, MetadataError, TooLongError) as error:
         return Preview(error=describe_source_error(error))
+    rendered = render_source(source, resolve_image=resolve)
     warnings = [f"image not uploaded yet (readers see its alt text): {src}" for src in missing]
-    warnings += [f"formula not rendered: {message}" for message in document.math_errors]
-    draft = document.meta.draft
+    warnings += [f"formula not rendered: {message}" for message in rendered.math_errors]
+    draft = source.meta.draft
     if article is None:
         status = DRAFT if draft else PUBLISHED
     else:
         status = status_after_edit(article, draft, front_matter_draft(article))
-    card = _card(document, article)
-    return Preview(document.title, document.html, document.lang, card, status, None, warnings)
+    card = _card(source, rendered, article)
+    return Preview(source.title, rendered.html, rendered.lang, card, status, None, warnings)

@@ -1,6 +1,6 @@
 """Full-text search over published articles, on SQLite (FTS5) and PostgreSQL (tsvector).
 
-indexer keeps the index in the article's transaction and reindex() rebuilds it; query's
+indexer writes an article's rows (the article writer calls it) and reindex() rebuilds them; query's
 search() returns ranked result cards with snippets, paged by cursor; schema creates the
 database-specific index tables with db.create_all().
 """
@@ -25,8 +25,5 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Hook the index into table creation and into every session flush."""
-    from .indexer import register_session_events
-
+    """Hook the index's own tables into table creation (create_all, drop_all)."""
     register_ddl()
-    register_session_events()

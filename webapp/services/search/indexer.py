@@ -1,12 +1,11 @@
-"""Keep the search index in step with articles, in the article's own transaction.
+"""Write the search index: the rows of an article, in the article's own transaction.
 
-A session hook (after_flush) sees every Article that was inserted, whose title or HTML
-changed, or that was deleted, whatever the code path (publish, admin edit, rerender,
-import and restore, empty trash), and rewrites its rows through the same connection.
+The article writer (services/publishing/writer.py) writes an article's rows with the
+article, from the fields derived when it was rendered; emptying the trash removes them.
 Status and trash are not indexed: queries join articles and apply listing.everything(),
 so unpublishing or trashing hides an article at once and restoring brings it back.
 
-Bulk SQL that bypasses the ORM (bench/fill.py's Core inserts) needs `flask reindex`.
+Bulk SQL that bypasses the writer (bench/fill.py's Core inserts) needs `flask reindex`.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, event, func, insert, inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 
 from ...content.searchtext import MAX_TERM_TOKENS, SearchFields, fields_from_html, tokens
 from ...extensions import db
@@ -119,37 +117,6 @@ def write_documents(connection: Connection, documents: list[tuple[int, SearchFie
                 ),
                 rows,
             )
-
-
-def _content_changed(article: Article) -> bool:
-    attrs = inspect(article).attrs
-    return attrs.title.history.has_changes() or attrs.html.history.has_changes()
-
-
-def _after_flush(session: Session, flush_context) -> None:
-    """Index what this flush wrote: new articles, changed titles or HTML, deletions."""
-    changed: dict[int, Article] = {}
-    for article in session.new:
-        if isinstance(article, Article):
-            changed[article.id] = article
-    for article in session.dirty:
-        if isinstance(article, Article) and _content_changed(article):
-            changed[article.id] = article
-    removed = [article.id for article in session.deleted if isinstance(article, Article)]
-    if not changed and not removed:
-        return
-    connection = session.connection()
-    remove_documents(connection, removed)
-    write_documents(
-        connection,
-        [(key, fields_from_html(article.title, article.html)) for key, article in changed.items()],
-    )
-
-
-def register_session_events() -> None:
-    """Have db.session keep the index in step with every flush (once per process)."""
-    if not event.contains(db.session, "after_flush", _after_flush):
-        event.listen(db.session, "after_flush", _after_flush)
 
 
 @dataclass

@@ -7,14 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..bundle import FolderFiles, entry_name, is_junk
-from ..ingest import (
-    DOCUMENT_SUFFIXES,
-    FileResult,
-    IncomingFile,
-    UploadLimits,
-    ingest_files,
-    ingest_tree,
-)
+from ..ingest import DOCUMENT_SUFFIXES, IncomingFile, UploadLimits, ingest_files, ingest_tree
+from ..publishing import FileResult, Publisher
 from .manifest import Archive, is_export
 from .restore import Progress, restore_export
 
@@ -55,12 +49,24 @@ def _count_documents(path: Path) -> int:
 
 
 def import_path(
-    plan: ImportPlan, *, limits: UploadLimits, progress: Progress | None = None
+    plan: ImportPlan,
+    *,
+    limits: UploadLimits,
+    progress: Progress | None = None,
+    publisher: Publisher | None = None,
+    skip: int = 0,
 ) -> list[FileResult]:
-    """Import what `plan_import` found: restore an export, or ingest the files as an upload."""
+    """Import what `plan_import` found: restore an export, or ingest the files as an upload.
+
+    `publisher` renders and writes the documents (one at a time by default); a resumed
+    job skips the first `skip` files, which it already reported.
+    """
     if plan.kind == "export":
-        return restore_export(plan.path, limits=limits, progress=progress)
+        on_batch = publisher.on_batch if publisher else None
+        return restore_export(
+            plan.path, limits=limits, progress=progress, on_batch=on_batch, skip=skip
+        )
+    options = {"limits": limits, "progress": progress, "publisher": publisher, "skip": skip}
     if plan.is_zip:
-        upload = IncomingFile(plan.path.name, plan.path.read_bytes())
-        return ingest_files([upload], limits=limits, progress=progress)
-    return ingest_tree(plan.path, limits=limits, progress=progress)
+        return ingest_files([IncomingFile(plan.path.name, path=plan.path)], **options)
+    return ingest_tree(plan.path, **options)

@@ -11,38 +11,51 @@ from flask import current_app
 from sqlalchemy import select
 
 from ...config import site_timezone
-from ...content.frontmatter import split_front_matter
-from ...content.metadata import ArticleMeta, check_lengths, normalise
+from ...content.document import Source, parse_source, source_hash
+from ...content.metadata import ArticleMeta, check_lengths
 from ...extensions import db
-from ...models import DRAFT, PUBLISHED, Article, Category, Revision, Tag, utcnow
-from ..ingest import FileResult, UploadLimits
+from ...models import DRAFT, PUBLISHED, Article, Category, Tag, utcnow
+from ..assets import media_prefix
+from ..ingest import UploadLimits
 from ..publishing import (
     CREATED,
+    REJECTED,
     UNCHANGED,
     UPDATED,
-    render_into,
-    source_hash,
-    split_title,
+    ArticleWriter,
+    FileResult,
+    Task,
+    linked_images,
+    prepare,
 )
-from ..taxonomy import category_at, category_for_path, tags_for_names
+from ..publishing.bulk import BatchHook
+from ..taxonomy import category_at
 from .manifest import Archive, ArticleRecord, ExportFormatError
 
-REJECTED = "rejected"
 Progress = Callable[[FileResult], None]
 
 
 def restore_export(
-    path: Path, *, limits: UploadLimits | None = None, progress: Progress | None = None
+    path: Path,
+    *,
+    limits: UploadLimits | None = None,
+    progress: Progress | None = None,
+    on_batch: BatchHook | None = None,
+    skip: int = 0,
 ) -> list[FileResult]:
-    """Restore every article of an export folder or zip, each in its own transaction."""
+    """Restore every article of an export folder or zip, each in its own transaction.
+
+    `on_batch` hears each result inside the transaction that saves its article (a job's
+    report); a resumed job skips the first `skip` articles.
+    """
     max_file = limits.max_file_bytes if limits else None
     results = []
     with Archive(path, max_file) as archive:
         manifest = archive.manifest()
         _restore_taxonomy(manifest)
         assets = manifest.get("assets") or {}
-        for entry in manifest["articles"]:
-            result = _restore_one(archive, assets, entry)
+        for entry in manifest["articles"][skip:]:
+            result = _restore_one(archive, assets, entry, on_batch)
             results.append(result)
             if progress is not None:
                 progress(result)
@@ -69,7 +82,9 @@ def _restore_taxonomy(manifest: dict) -> None:
     db.session.commit()
 
 
-def _restore_one(archive: Archive, assets: dict, entry: object) -> FileResult:
+def _restore_one(
+    archive: Archive, assets: dict, entry: object, on_batch: BatchHook | None
+) -> FileResult:
     name = entry.get("file") if isinstance(entry, dict) else None
     name = name if isinstance(name, str) else "(manifest entry)"
     try:
@@ -88,13 +103,22 @@ def _restore_one(archive: Archive, assets: dict, entry: object) -> FileResult:
             asset = assets.get(record.images.get(reference, ""), {})
             return archive.read(asset["file"]) if asset.get("file") else None
 
-        return _restore_article(record, text, revisions, load_image, name)
+        return _restore_article(record, text, revisions, load_image, name, on_batch)
     except Exception as error:
         # One bad file must not stop the others: report it and go on with the next.
         db.session.rollback()
         if not isinstance(error, ValueError):
             current_app.logger.exception("restoring %s failed", name)
-        return FileResult(name=name, outcome=REJECTED, reason=_reason(error))
+        result = FileResult(name=name, outcome=REJECTED, reason=_reason(error))
+        _report(on_batch, result)
+        return result
+
+
+def _report(on_batch: BatchHook | None, result: FileResult) -> None:
+    """Pass a result that saved no article to on_batch, in a transaction of its own."""
+    if on_batch is not None:
+        with ArticleWriter():
+            on_batch([result])
 
 
 def _read_text(archive: Archive, name: str) -> str:
@@ -125,73 +149,65 @@ class _Target:
     tag_names: list[str]
 
 
-def _target(record: ArticleRecord, text: str, digest: str) -> _Target:
+def _target(record: ArticleRecord, source: Source) -> _Target:
     """Return the recorded fields for an untouched file, the front matter's for an edited one."""
-    document = split_front_matter(text)
-    meta = normalise(document.meta, site_timezone())
-    if record.source_sha256 in (None, digest):
-        title = record.title or split_title(document.body, meta, record.source_filename)[0]
+    meta = source.meta
+    if record.source_sha256 in (None, source.digest):
+        title = record.title or source.title
         path = record.category.split("/") if record.category else []
         check_lengths(title, ArticleMeta(category_path=path))
         return _Target(
             title, record.status, record.updated_at, record.category, None, record.tags, []
         )
-    title = split_title(document.body, meta, record.source_filename)[0]
-    check_lengths(title, meta)
     status = DRAFT if meta.draft else PUBLISHED
     category = "/".join(meta.category_path) or None
-    return _Target(title, status, utcnow(), category, meta.category_path, None, meta.tags)
+    return _Target(source.title, status, utcnow(), category, meta.category_path, None, meta.tags)
 
 
-def _restore_article(record, text, revisions, load_image, name) -> FileResult:
-    digest = source_hash(text)
-    target = _target(record, text, digest)
+def _restore_article(record, text, revisions, load_image, name, on_batch) -> FileResult:
+    source = parse_source(text, filename=record.source_filename, timezone=site_timezone())
+    target = _target(record, source)
     article = db.session.scalar(select(Article).where(Article.slug == record.slug))
-    if article is not None and _matches(article, record, target, digest, revisions):
-        return _result(name, article, UNCHANGED, [])
+    if article is not None and _matches(article, record, target, source.digest, revisions):
+        result = _result(name, article, UNCHANGED, [])
+        _report(on_batch, result)
+        return result
     outcome = UPDATED if article is not None else CREATED
-    written: list[Path] = []
-    try:
+    prepared = prepare(Task(source, linked_images(article), media_prefix(), load=load_image))
+    with ArticleWriter() as writer:
         if article is None:
-            article = Article(slug=record.slug)
-        # Every column is set before the first query below flushes the new row.
-        article.title = target.title
-        article.source_md = text
-        article.source_hash = digest
-        article.front_matter = split_front_matter(text).meta
+            article = Article(slug=record.slug)  # the writer adds it once it is complete
         article.status = target.status
         article.deleted_at = record.deleted_at
         article.created_at = record.created_at
         article.published_at = record.published_at
         article.updated_at = target.updated_at
         article.source_filename = record.source_filename
-        db.session.add(article)
-        article.category = _target_category(target)
-        article.tags = _tags(target)
-        warnings = render_into(article, load_image, written)
+        article.category = _target_category(target, writer)
+        article.tags = _tags(target, writer)
         exact = revisions is not None
-        _add_revisions(article, revisions if exact else [(text, target.updated_at)], exact=exact)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        # Image files stored for this article alone must not outlive its rolled-back rows.
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    return _result(name, article, outcome, warnings)
+        wanted = revisions if exact else [(text, target.updated_at)]
+        writer.write(article, prepared, revisions=_missing_revisions(article, wanted, exact=exact))
+        # An untouched file keeps the title it was exported with.
+        article.title = target.title
+        db.session.flush()
+        result = _result(name, article, outcome, prepared.warnings)
+        if on_batch is not None:
+            on_batch([result])
+    return result
 
 
-def _target_category(target: _Target) -> Category | None:
+def _target_category(target: _Target, writer: ArticleWriter) -> Category | None:
     if target.category_names is not None:
-        return category_for_path(target.category_names)
+        return writer.taxonomy.category(target.category_names)
     if not target.category:
         return None
-    return category_at(target.category) or category_for_path(target.category.split("/"))
+    return category_at(target.category) or writer.taxonomy.category(target.category.split("/"))
 
 
-def _tags(target: _Target) -> list[Tag]:
+def _tags(target: _Target, writer: ArticleWriter) -> list[Tag]:
     if target.tags is None:
-        return tags_for_names(target.tag_names)
+        return writer.taxonomy.tags(target.tag_names)
     found = {
         tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(target.tags)))
     }
@@ -202,17 +218,21 @@ def _tags(target: _Target) -> list[Tag]:
     return [found[slug] for slug in dict.fromkeys(target.tags)]
 
 
-def _add_revisions(article: Article, wanted: list[tuple[str, datetime]], *, exact: bool) -> None:
-    """Add the revisions the article lacks, oldest first; keep the ones it has."""
+def _missing_revisions(
+    article: Article, wanted: list[tuple[str, datetime]], *, exact: bool
+) -> list[tuple[str, datetime]]:
+    """Return the revisions the article lacks, oldest first; the ones it has stay."""
     have = {(revision.source_hash, revision.created_at) for revision in article.revisions}
     hashes = {digest for digest, _ in have}
+    missing = []
     for text, when in wanted:
         digest = source_hash(text)
         # Without exported revisions only the current source is kept, once.
         if (digest, when) in have or (not exact and digest in hashes):
             continue
-        article.revisions.append(Revision(source_md=text, source_hash=digest, created_at=when))
+        missing.append((text, when))
         have.add((digest, when))
+    return missing
 
 
 def _matches(article, record, target, digest, revisions) -> bool:

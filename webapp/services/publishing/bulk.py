@@ -1,0 +1,241 @@
+"""Publishing many documents in order: rendered ahead in a pool, written in batches.
+
+Results come out in the order of the entries, and each is exactly what publishing the
+documents one by one would have given: a document is matched to its article again when
+its batch is written, and rendered again if that article links other images than the
+ones it was rendered against. A batch is one transaction; if a concurrent writer spoils
+it, or one document in it fails, its documents are written again one at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from ...config import site_timezone
+from ...content.document import Source, parse_source
+from ...content.frontmatter import FrontMatterError
+from ...content.images import ImageLoader
+from ...content.metadata import MetadataError, TooLongError
+from ..assets import media_prefix
+from ..bundle import FileSet
+from .pool import RenderPool
+from .prepare import Prepared, Task
+from .results import REJECTED, FileResult
+from .single import ATTEMPTS, PublishResult, publish_source
+from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
+
+SERVER_ERROR = "could not be saved because of a server error"
+# A batch is written when it is this full, or has waited this long (progress stays live).
+BATCH_SIZE = 50
+BATCH_SECONDS = 1.0
+# Documents rendered ahead of the writer, per pool process.
+AHEAD_PER_PROCESS = 8
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A file turned away before publishing (not a document, over a limit, unreadable)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document to publish: its text and where its images may be found."""
+
+    name: str  # as shown in results: "posts.zip › _posts/a.md"
+    text: str  # decoded, \n line ends
+    filename: str | None  # what re-uploads are matched by
+    files: FileSet | None = None
+    path: str | None = None  # the document's path among `files`
+    load: ImageLoader | None = None  # or a loader of its image references
+
+    def handle(self) -> tuple | None:
+        """Return what a pool process needs to find this document's images, or None."""
+        return self.files.handle() if self.files is not None else None
+
+
+@dataclass
+class _Staged:
+    """An entry on its way: parsed, maybe rendering in the pool, or already decided."""
+
+    entry: Refusal | Document
+    source: Source | None = None
+    result: FileResult | None = None
+    task: Task | None = None
+    rendering: Future | None = None
+    ready: Prepared | None = None
+    loaded: set[str] = field(default_factory=set)  # upload paths its images came from
+
+
+BatchHook = Callable[[list[FileResult]], None]
+
+
+@dataclass
+class Publisher:
+    """Publishes entries, `batch_size` per transaction, rendering in `pool` when given.
+
+    `on_batch` hears each batch's results inside its transaction, before the commit: a
+    job records them there, so its report and the articles are saved together or not.
+    """
+
+    pool: RenderPool | None = None
+    batch_size: int = 1
+    on_batch: BatchHook | None = None
+    loaded: set[str] = field(default_factory=set)  # upload paths that documents used
+
+    def run(self, entries: Iterable[Refusal | Document]) -> Iterator[FileResult]:
+        """Publish every entry; yield the results in order, each batch once committed."""
+        self._prefix = media_prefix()
+        self._timezone = site_timezone()
+        ahead = AHEAD_PER_PROCESS * self.pool.processes if self.pool else 0
+        waiting: deque[_Staged] = deque()
+        batch: list[_Staged] = []
+        started = time.monotonic()
+        for entry in entries:
+            waiting.append(self._stage(entry))
+            while waiting and (len(waiting) > ahead or _done(waiting[0])):
+                if not batch:
+                    started = time.monotonic()
+                batch.append(self._settle(waiting.popleft()))
+                if len(batch) >= self.batch_size or time.monotonic() - started > BATCH_SECONDS:
+                    yield from self._write(batch)
+                    batch = []
+        while waiting:
+            batch.append(self._settle(waiting.popleft()))
+            if len(batch) >= self.batch_size:
+                yield from self._write(batch)
+                batch = []
+        if batch:
+            yield from self._write(batch)
+
+    def report(self, results: list[FileResult]) -> None:
+        """Pass results found outside the documents (unused files) to on_batch; commit."""
+        if results and self.on_batch:
+            with ArticleWriter():
+                self.on_batch(results)
+
+    def _stage(self, entry: Refusal | Document) -> _Staged:
+        """Parse a document's front matter; in a pool, start rendering it."""
+        if isinstance(entry, Refusal):
+            return _Staged(entry, result=FileResult(entry.name, REJECTED, reason=entry.reason))
+        try:
+            source = parse_source(entry.text, filename=entry.filename, timezone=self._timezone)
+        except (FrontMatterError, MetadataError, TooLongError) as error:
+            return _Staged(entry, result=_rejected(entry.name, error))
+        staged = _Staged(entry, source)
+        handle = entry.handle()
+        if self.pool is None or entry.load is not None or (entry.files and handle is None):
+            return staged  # rendered when written, in this process
+        # Render against the images the article has now; _settle checks that still holds.
+        article = find_article(source, entry.filename)
+        if not is_unchanged(article, source):
+            staged.task = Task(source, linked_images(article), self._prefix, handle, entry.path)
+            staged.rendering = self.pool.submit(staged.task)
+        return staged
+
+    def _settle(self, staged: _Staged) -> _Staged:
+        """Wait for a document's rendering; a pool process that died is replaced once."""
+        if staged.rendering is None:
+            return staged
+        try:
+            staged.ready = staged.rendering.result()
+        except BrokenProcessPool:
+            self.pool.restart()
+            try:
+                staged.ready = self.pool.submit(staged.task).result()
+            except BrokenProcessPool:
+                self.pool.restart()
+                staged.result = FileResult(
+                    staged.entry.name,
+                    REJECTED,
+                    reason="could not be rendered: the renderer stopped while reading it",
+                )
+        return staged
+
+    def _write(self, batch: list[_Staged]) -> list[FileResult]:
+        """Write a batch in one transaction; on failure, its documents one at a time."""
+        try:
+            with ArticleWriter() as writer:
+                results = [self._write_one(writer, staged) for staged in batch]
+                if self.on_batch:
+                    self.on_batch(results)
+            self._note_loaded(batch)
+            return results
+        except Exception as error:
+            if not isinstance(error, RETRYABLE):
+                current_app.logger.warning("a batch failed (%s); writing it file by file", error)
+        return [self._write_alone(staged) for staged in batch]
+
+    def _write_alone(self, staged: _Staged) -> FileResult:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with ArticleWriter() as writer:
+                    result = self._write_one(writer, staged)
+                    if self.on_batch:
+                        self.on_batch([result])
+                self._note_loaded([staged])
+                return result
+            except RETRYABLE:
+                if attempt < ATTEMPTS:
+                    continue
+                current_app.logger.exception("could not publish %s", staged.entry.name)
+            except Exception:
+                # One document failing (a database error, a bug) must not stop the others.
+                current_app.logger.exception("could not publish %s", staged.entry.name)
+            break
+        result = FileResult(staged.entry.name, REJECTED, reason=SERVER_ERROR)
+        if self.on_batch:
+            with ArticleWriter():
+                self.on_batch([result])
+        return result
+
+    def _write_one(self, writer: ArticleWriter, staged: _Staged) -> FileResult:
+        if staged.result is not None:
+            return staged.result
+        entry = staged.entry
+        published = publish_source(
+            writer,
+            staged.source,
+            entry.filename,
+            ready=staged.ready,
+            files=entry.files,
+            path=entry.path,
+            load=entry.load,
+        )
+        staged.loaded = published.loaded
+        return _result(entry.name, published)
+
+    def _note_loaded(self, batch: list[_Staged]) -> None:
+        for staged in batch:
+            self.loaded |= staged.loaded
+
+
+def _done(staged: _Staged) -> bool:
+    return staged.rendering is None or staged.rendering.done()
+
+
+def _rejected(name: str, error: Exception) -> FileResult:
+    if isinstance(error, MetadataError):
+        return FileResult(name, REJECTED, reason=f"front matter: {error}")
+    return FileResult(name, REJECTED, reason=str(error))
+
+
+def _result(name: str, published: PublishResult) -> FileResult:
+    article = published.article
+    return FileResult(
+        name,
+        published.outcome,
+        slug=article.slug,
+        title=article.title,
+        status=article.status,
+        warnings=list(published.warnings),
+    )

@@ -1,0 +1,21 @@
+"""What publishing reports per file: the outcomes and their words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
+
+
+@dataclass
+class FileResult:
+    """What happened to one document, or to one file that was refused."""
+
+    name: str  # what the author knows: "notes.md", "posts.zip › _posts/a.md", "pasted text"
+    outcome: str  # "created" | "updated" | "unchanged" | "rejected"
+    reason: str | None = None  # plain words, when rejected
+    slug: str | None = None
+    title: str | None = None
+    status: str | None = None  # "draft" or "published" for saved files
+    warnings: list[str] = field(default_factory=list)

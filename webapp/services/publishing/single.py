@@ -1,0 +1,93 @@
+"""Publishing one document in its own transaction: uploads of a few files, the demo, tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...config import site_timezone
+from ...content.document import Source, parse_source
+from ...content.images import ImageLoader
+from ...extensions import db
+from ...models import Article
+from ..assets import media_prefix
+from ..bundle import FileSet
+from .prepare import Prepared, Task, prepare
+from .results import UNCHANGED
+from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
+
+# Tries of a document whose transaction a concurrent writer spoiled (see writer.RETRYABLE).
+ATTEMPTS = 3
+
+
+@dataclass
+class PublishResult:
+    """What happened to one uploaded document."""
+
+    article: Article
+    outcome: str
+    warnings: list[str] = field(default_factory=list)
+    loaded: set[str] = field(default_factory=set)  # upload paths its images came from
+
+
+def publish_source(
+    writer: ArticleWriter,
+    source: Source,
+    filename: str | None,
+    *,
+    ready: Prepared | None = None,
+    files: FileSet | None = None,
+    path: str | None = None,
+    load: ImageLoader | None = None,
+) -> PublishResult:
+    """Create or update the article a parsed document describes, through `writer`.
+
+    `ready` is the document rendered beforehand (in a pool) against the images the article
+    had then; it is rendered again here when the article turns out to link others.
+    """
+    article = find_article(source, filename)
+    if is_unchanged(article, source):
+        return PublishResult(article, UNCHANGED)
+    linked = linked_images(article)
+    if ready is None or ready.linked != linked:
+        task = Task(source, linked, media_prefix(), files=files, path=path, load=load)
+        ready = prepare(task)
+    article, outcome = writer.publish(article, ready, filename)
+    return PublishResult(article, outcome, list(ready.warnings), set(ready.loaded))
+
+
+def publish(
+    text: str, *, filename: str | None = None, load_image: ImageLoader | None = None
+) -> PublishResult:
+    """Create or update the article a Markdown document describes, and commit it.
+
+    `filename` is the uploaded file's base name. Broken front matter raises before
+    anything is stored. When a concurrent writer gets in first (both create one new slug,
+    both update one article), the document is read again and tried again.
+    """
+    source = parse_source(text, filename=filename, timezone=site_timezone())
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with ArticleWriter() as writer:
+                return publish_source(writer, source, filename, load=load_image)
+        except RETRYABLE:
+            db.session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def rerender(article: Article) -> list[str]:
+    """Render a stored article again from its source, keeping its title; commit.
+
+    Raises on front matter the pipeline no longer accepts; nothing is changed then.
+    """
+    source = parse_source(
+        article.source_md, filename=article.source_filename, timezone=site_timezone()
+    )
+    prepared = prepare(Task(source, linked_images(article), media_prefix()))
+    title = article.title
+    with ArticleWriter() as writer:
+        writer.write(article, prepared)
+        # What the pipeline renders changes, not the article: a restored title stays.
+        article.title = title
+    return prepared.warnings

@@ -1,0 +1,225 @@
+"""The one article writer: publish, the editor's save, restore and rerender all end here.
+
+A writer puts rendered documents into articles (content, images, revisions, search rows),
+then commits them together, or rolls back and removes the image files it created. A web
+upload commits each article alone; a bulk import commits a batch at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ...content.document import Source, source_hash
+from ...content.searchtext import SearchFields
+from ...content.slugs import slugify
+from ...extensions import db
+from ...models import DRAFT, PUBLISHED, Article, ArticleImage, Revision, utcnow
+from ..assets import store_image
+from ..search.indexer import write_documents
+from ..taxonomy import Taxonomy
+from .prepare import Prepared
+from .results import CREATED, UNCHANGED, UPDATED
+
+# Bump when the pipeline's output changes: `flask rerender` re-renders older articles.
+# 2: missing images show their alt text, Obsidian embeds, "$ x^2$" math.
+# 3: feed_html (the body for feeds, formulas as MathML only).
+RENDER_VERSION = 3
+
+
+class Conflict(Exception):
+    """Another writer changed the article since it was read: read it again and retry."""
+
+
+# What a concurrent writer makes a transaction fail with: a unique slug taken meanwhile,
+# a version moved on (Conflict), SQLite's lock held past its timeout.
+RETRYABLE = (Conflict, IntegrityError, OperationalError)
+
+
+def linked_images(article: Article | None) -> dict[str, str]:
+    """Return an article's images as reference -> stored file name."""
+    if article is None:
+        return {}
+    return {link.reference: link.asset.filename for link in article.images}
+
+
+def find_article(source: Source, filename: str | None) -> Article | None:
+    """Find the article a document updates: by front matter slug, file name, or title."""
+    if source.meta.slug:
+        return db.session.scalar(select(Article).where(Article.slug == source.meta.slug))
+    if filename:
+        return db.session.scalar(
+            select(Article).where(Article.source_filename == filename).order_by(Article.id)
+        )
+    return db.session.scalar(select(Article).where(Article.slug == slugify(source.title)))
+
+
+def unique_slug(base: str) -> str:
+    """Return base, or base-2, base-3 … whichever no article has yet."""
+    taken = set(
+        db.session.scalars(
+            select(Article.slug).where(Article.slug.startswith(base, autoescape=True))
+        )
+    )
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def is_unchanged(article: Article | None, source: Source) -> bool:
+    """Tell whether publishing this source again would change nothing."""
+    status = DRAFT if source.meta.draft else PUBLISHED
+    return (
+        article is not None
+        and article.source_hash == source.digest
+        and article.status == status
+        and article.deleted_at is None
+    )
+
+
+class ArticleWriter:
+    """Writes rendered documents into articles; commit() stores them all, or nothing."""
+
+    def __init__(self) -> None:
+        self.written: list[Path] = []  # image files created, removed again on rollback
+        self.indexed: list[tuple[Article, SearchFields]] = []
+        self.taxonomy = Taxonomy()
+
+    def __enter__(self) -> ArticleWriter:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    def publish(self, article: Article | None, prepared: Prepared, filename: str | None):
+        """Create or update the article an uploaded document describes; return (article, outcome).
+
+        The front matter decides the status, category and tags; a new article takes its
+        dates from the front matter too, an updated one moves to now.
+        """
+        source = prepared.source
+        if is_unchanged(article, source):
+            return article, UNCHANGED
+        now = utcnow()
+        outcome = UPDATED if article is not None else CREATED
+        if article is None:
+            base = source.meta.slug or slugify(source.title) or source.digest[:12]
+            article = Article(slug=unique_slug(base), created_at=now, source_filename=filename)
+            article.published_at = source.meta.date or now
+            article.updated_at = source.meta.updated or source.meta.date or now
+        elif article.source_hash != source.digest:
+            article.updated_at = now
+        article.status = DRAFT if source.meta.draft else PUBLISHED
+        article.deleted_at = None
+        self.place(article, source.meta.category_path, source.meta.tags)
+        self.write(article, prepared, revisions=[(source.text, now)])
+        return article, outcome
+
+    def place(self, article: Article, category_path: list[str], tag_names: list[str]) -> None:
+        """Put the article in a category (created as needed) and give it these tags."""
+        article.category = self.taxonomy.category(category_path)
+        article.tags = self.taxonomy.tags(tag_names)
+
+    def write(
+        self,
+        article: Article,
+        prepared: Prepared,
+        *,
+        revisions: Iterable[tuple[str, datetime]] = (),
+    ) -> None:
+        """Put a rendered document into an article with its images and revisions."""
+        if article.id is not None:
+            self._claim(article)
+        source, rendered = prepared.source, prepared.rendered
+        article.title = source.title
+        article.source_md = source.text
+        article.source_hash = source.digest
+        article.front_matter = source.front_matter
+        article.html = rendered.html
+        article.feed_html = rendered.feed_html
+        article.toc_html = rendered.toc_html
+        article.excerpt = rendered.excerpt
+        article.lang = rendered.lang
+        article.word_count, article.reading_minutes = rendered.word_count, rendered.reading_minutes
+        article.render_version = RENDER_VERSION
+        article.rendered_at = utcnow()
+        self._link_images(article, prepared)
+        # Added only now that every column is set: the queries above flush what is pending.
+        db.session.add(article)
+        for text, when in revisions:
+            # Through the revision's side: the article's (maybe long) history is not loaded.
+            db.session.add(
+                Revision(
+                    article=article, source_md=text, source_hash=source_hash(text), created_at=when
+                )
+            )
+        self.indexed.append((article, rendered.search))
+
+    def _claim(self, article: Article) -> None:
+        """Move the article's version on, or raise Conflict when another writer already did.
+
+        Two jobs updating one article must not interleave: the second one to get here
+        finds the version moved on, and its caller reads the article again and retries.
+        """
+        seen = article.version
+        moved = db.session.execute(
+            update(Article.__table__)
+            .where(Article.__table__.c.id == article.id, Article.__table__.c.version == seen)
+            .values(version=seen + 1)
+        ).rowcount
+        if moved != 1:
+            raise Conflict(f"article {article.id} changed meanwhile")
+        set_committed_value(article, "version", seen + 1)
+
+    def _link_images(self, article: Article, prepared: Prepared) -> None:
+        links = {link.reference: link for link in article.images}
+        for reference, image in prepared.images.items():
+            asset = store_image(image, self.written)
+            link = links.get(reference)
+            if link is None:
+                link = ArticleImage(reference=reference, asset=asset)
+                article.images.append(link)
+                links[reference] = link
+            link.asset = asset
+        for reference, link in links.items():
+            if reference not in prepared.shown:
+                article.images.remove(link)
+
+    def commit(self) -> None:
+        """Flush, write the search rows of everything written, and commit; or undo it all."""
+        try:
+            db.session.flush()
+            write_documents(
+                db.session.connection(),
+                # The title as finally set: a restore keeps the one it was exported with.
+                [
+                    (article.id, fields._replace(title=article.title))
+                    for article, fields in self.indexed
+                ],
+            )
+            db.session.commit()
+        except BaseException:
+            self.rollback()
+            raise
+        self.written.clear()
+        self.indexed.clear()
+
+    def rollback(self) -> None:
+        """Forget everything written since the last commit, image files included."""
+        db.session.rollback()
+        self.taxonomy.forget()
+        # Files stored for these documents alone must not outlive their rolled-back rows.
+        for path in self.written:
+            path.unlink(missing_ok=True)
+        self.written.clear()
+        self.indexed.clear()
