@@ -28,13 +28,16 @@ install-test: $(VENV)/.installed-test
 assets: install
 	$(BIN)/python -m webapp.vendor
 
-# Development server with demo content on first run.
+# Development server with demo content on first run, and the job worker beside it (big
+# uploads are published by the worker); both stop together.
 run: assets
 	$(BIN)/flask --app webapp init-db
 	$(BIN)/flask --app webapp load-demo --if-empty
+	$(BIN)/flask --app webapp worker --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app webapp run --host $(HOST) --port $(PORT)
 
-# Production server (gunicorn).
+# Production server (gunicorn); gunicorn.conf.py starts the job worker beside it.
 serve: assets
 	$(BIN)/flask --app webapp init-db
 	$(BIN)/flask --app webapp load-demo --if-empty

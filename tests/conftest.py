@@ -34,6 +34,10 @@ def app(tmp_path):
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SERVER_NAME": "blog.test",
+            # A big upload's job runs inside the request (tests/test_job_worker.py runs real
+            # workers); rendering stays in this process.
+            "JOBS_IMMEDIATE": True,
+            "JOB_RENDER_PROCESSES": 1,
         }
     )
     with app.app_context():

@@ -62,6 +62,27 @@ DEFAULTS = {
     "LOGIN_FAILURE_WINDOW": 15 * 60,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto may be believed.
     "TRUSTED_PROXIES": 0,
+    # Background jobs (webapp/jobs). An upload with more documents than this is published
+    # by a worker, with a progress page; smaller ones are published in the request.
+    "BACKGROUND_AFTER_DOCUMENTS": 20,
+    # The queue: Redis at this URL (REDIS_URL in the environment), else a SQLite file in
+    # the instance folder.
+    "REDIS_URL": None,
+    # Run a job inside the request that starts it (tests; never in production).
+    "JOBS_IMMEDIATE": False,
+    # The queue's name: sites (or test runs) sharing one Redis keep their jobs apart by it.
+    "JOB_QUEUE_NAME": "blog-jobs",
+    # Worker threads of `flask worker`: jobs run at the same time.
+    "JOB_WORKERS": 2,
+    # Processes that render a big job's documents; 0: one per core.
+    "JOB_RENDER_PROCESSES": 0,
+    # Documents written per transaction by a job.
+    "JOB_BATCH_SIZE": 50,
+    # A running job's worker writes a heartbeat this often (seconds); four missed ones
+    # mark the job interrupted.
+    "JOB_HEARTBEAT_SECONDS": 5,
+    # Finished jobs (and their per-file reports) are kept this many days.
+    "JOB_KEEP_DAYS": 14,
 }
 
 # Room for the multipart envelope and form fields around the files themselves.
@@ -98,6 +119,8 @@ def configure(app, test_config: dict | None) -> None:
         app.config.from_prefixed_env()
         if os.environ.get("DATABASE_URL"):
             app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(os.environ["DATABASE_URL"])
+        if os.environ.get("REDIS_URL"):
+            app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     else:
         app.config.from_mapping(test_config)
     if app.config.get("MAX_CONTENT_LENGTH") is None:

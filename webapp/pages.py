@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +41,27 @@ def local_date(moment: datetime | None) -> str:
     return moment.replace(tzinfo=UTC).astimezone(site_timezone()).strftime("%Y-%m-%d")
 
 
+def local_datetime(moment: datetime | None) -> str:
+    """Format a stored (naive UTC) time as YYYY-MM-DD HH:MM in the site's time zone."""
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=UTC).astimezone(site_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+def duration(span: timedelta | None) -> str:
+    """Format a length of time as people read it: 45 s, 3 min 5 s, 1 h 2 min."""
+    if span is None:
+        return ""
+    seconds = max(0, round(span.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {seconds} s"
+    return f"{seconds} s"
+
+
 def iso_time(moment: datetime | None) -> str:
     """Format a stored (naive UTC) time for a <time datetime> attribute."""
     return moment.replace(tzinfo=UTC).isoformat() if moment else ""
@@ -59,6 +80,8 @@ def counted(count: int, noun: str) -> str:
 def init_app(app: Flask) -> None:
     """Register template helpers and the response headers every page carries."""
     app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["isotime"] = iso_time
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["counted"] = counted

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request
+from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import jobs
 from ..blog.views import wants_fragment
 from ..services import authoring
 from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
 from ..services.preview import build_preview
 from . import bp
+from .jobs import render_job
 
 
 def incoming_files() -> list[IncomingFile]:
@@ -58,7 +61,20 @@ def upload():
         message = "Nothing to publish: choose files or paste Markdown first."
         return render_results([], error=message, source=pasted, status=422)
     pasted_text = authoring.normalise_newlines(pasted) if pasted.strip() else None
+    if jobs.wants_background(files, pasted_text):
+        return start_job(files, pasted_text)
     return render_results(publish_upload(files, pasted_text))
+
+
+def start_job(files: list[IncomingFile], pasted: str | None):
+    """Publish a big upload in the background: htmx gets the live progress, a form the job page."""
+    try:
+        job = jobs.start_upload(files, pasted, current_user.id)
+    except UploadTooLarge as error:
+        raise RequestEntityTooLarge(str(error)) from error
+    if wants_fragment():
+        return render_job(job, "admin/_job_progress.html")
+    return redirect(url_for("admin.job", job_id=job.id), code=303)
 
 
 @bp.post("/preview")

@@ -1,19 +1,27 @@
-"""POST /api/articles: publish Markdown files, a zip or a raw Markdown body."""
+"""POST /api/articles: publish Markdown files, a zip or a raw Markdown body; GET /api/jobs/<id>:
+how a big upload, published in the background, is getting on."""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
 
+from .. import jobs
 from ..content.encoding import DecodeError, decode_text
+from ..jobs import records
+from ..jobs.models import Job
 from ..models import PUBLISHED
 from ..services.authoring import normalise_newlines
 from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
+from ..services.publishing import OUTCOMES, REJECTED
 from ..services.tokens import authenticate_token
 from . import bp, json_error
 
 RAW_MARKDOWN = {"text/markdown", "text/plain", "text/x-markdown"}
 RAW_ZIP = {"application/zip", "application/x-zip-compressed"}
-REJECTED = "rejected"
+# File results per answer of the job resource; ?since=N asks for the next ones.
+RESULTS_PER_ANSWER = 1000
+# Seconds a client is asked to wait between two looks at a running job.
+POLL_SECONDS = 2
 
 
 def bearer_secret() -> str:
@@ -69,13 +77,26 @@ def result_json(result) -> dict:
     }
 
 
+def authorized():
+    """Return the token of the request, or the 401 answer to send instead."""
+    if not bearer_secret():
+        return None, unauthorized("Send a personal access token: Authorization: Bearer <token>.")
+    token = authenticate_token(bearer_secret())
+    if token is None:
+        return None, unauthorized("The token is wrong or has been revoked.", "invalid_token")
+    return token, None
+
+
 @bp.post("/articles")
 def publish_articles():
-    """Publish what a token holder sends; answer with one JSON result per file."""
-    if not bearer_secret():
-        return unauthorized("Send a personal access token: Authorization: Bearer <token>.")
-    if authenticate_token(bearer_secret()) is None:
-        return unauthorized("The token is wrong or has been revoked.", "invalid_token")
+    """Publish what a token holder sends; answer with one JSON result per file.
+
+    An upload of more than BACKGROUND_AFTER_DOCUMENTS documents becomes a job: the answer
+    is 202 Accepted with the job (Location: its URL), to be followed with GET until done.
+    """
+    token, refusal = authorized()
+    if refusal:
+        return refusal
     try:
         files, pasted = read_upload()
     except (UnicodeDecodeError, LookupError, DecodeError):
@@ -84,8 +105,67 @@ def publish_articles():
         return json_error(400, "Nothing to publish: send files, a zip, or a Markdown body.")
     limits = UploadLimits.from_config(current_app.config)
     try:
+        if jobs.wants_background(files, pasted):
+            return job_answer(jobs.start_upload(files, pasted, token.user_id), 202)
         results = ingest_files(files, pasted, limits=limits)
     except UploadTooLarge as error:
         return json_error(413, str(error))
     status = 422 if results and all(r.outcome == REJECTED for r in results) else 200
     return jsonify(results=[result_json(result) for result in results]), status
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int):
+    """Answer with a job's state, counts and file results (from ?since=N on)."""
+    _, refusal = authorized()
+    if refusal:
+        return refusal
+    found = records.get_job(job_id)
+    if found is None:
+        return json_error(404, f"There is no job {job_id}.")
+    return job_answer(found, 200)
+
+
+def job_answer(job: Job, status: int):
+    """Return a job as JSON, with Location and Retry-After while it is not finished."""
+    since = max(request.args.get("since", 0, type=int), 0) if request.method == "GET" else 0
+    progress = records.progress(job)
+    files = records.job_files(job, since=since, limit=RESULTS_PER_ANSWER)
+    location = url_for("api.job", job_id=job.id, _external=True)
+    body = {
+        "job": {
+            "id": job.id,
+            "kind": job.kind,
+            "label": job.label,
+            "state": progress.state,
+            "total": progress.total,
+            "done": progress.done,
+            "percent": progress.percent,
+            "current": progress.current,
+            "counts": {outcome: progress.counts.get(outcome, 0) for outcome in OUTCOMES},
+            "message": job.message,
+            "created_at": _time(job.created_at),
+            "started_at": _time(job.started_at),
+            "finished_at": _time(job.finished_at),
+            "elapsed_seconds": _seconds(progress.elapsed),
+            "remaining_seconds": _seconds(progress.remaining),
+            "url": location,
+            "page": url_for("admin.job", job_id=job.id, _external=True),
+        },
+        "results": [result_json(file) for file in files],
+        "results_from": since,
+    }
+    if since + len(files) < progress.done:
+        body["next"] = url_for("api.job", job_id=job.id, since=since + len(files), _external=True)
+    headers = {"Location": location}
+    if progress.state in records.LIVE:
+        headers["Retry-After"] = str(POLL_SECONDS)
+    return jsonify(body), status, headers
+
+
+def _time(moment) -> str | None:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
+
+
+def _seconds(span) -> float | None:
+    return round(span.total_seconds(), 1) if span is not None else None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, content, search, transfer
+from . import accounts, content, jobs, search, transfer
 
 
 def init_app(app: Flask) -> None:
     """Register every command group's commands."""
     accounts.register(app)
     content.register(app)
+    jobs.register(app)
     search.register(app)
     transfer.register(app)

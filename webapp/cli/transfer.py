@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
-from ..services.ingest import FileResult, UploadLimits, UploadTooLarge
+from .. import jobs
+from ..jobs import records
+from ..jobs.models import FAILED
+from ..jobs.runner import close_shared_pool, run_job
+from ..services.publishing import FileResult
 from ..services.schema import upgrade_database
-from ..services.transfer import ExportFormatError, export_articles, import_path, plan_import
+from ..services.transfer import export_articles, plan_import
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
 
@@ -42,15 +47,21 @@ def counts_line(results: list[FileResult]) -> str:
 @click.option(
     "--quiet", "-q", is_flag=True, help="List only rejected files and files with warnings."
 )
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Queue the import for `flask worker` and return at once; follow it at /admin/jobs/.",
+)
 @with_appcontext
-def import_command(path: Path, quiet: bool) -> None:
+def import_command(path: Path, quiet: bool, background: bool) -> None:
     """Import a folder or .zip of Markdown files with their images, or restore an export.
 
     PATH is a folder (such as Hexo's source/_posts, Jekyll's _posts or Hugo's
     content/posts) or a zip of one. A folder or zip made by `flask export` (it holds
     blog-export.json) is restored exactly: slugs, dates, status, categories, tags, images
     and revisions. Each file is saved completely or not at all; a bad file is reported and
-    the others go on.
+    the others go on. The import is a job: it is listed at /admin/jobs/ with its results,
+    and one that was stopped goes on where it stopped when run again.
 
     Exit status: 0 when every file was imported, 1 when any file was rejected.
     """
@@ -60,22 +71,31 @@ def import_command(path: Path, quiet: bool) -> None:
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from error
     kind = "blog export" if plan.kind == "export" else "Markdown files"
-    click.echo(f"Importing {path} ({kind}, {plural(plan.total, 'document')})")
-    limits = UploadLimits.from_config(current_app.config)
+    job = jobs.start_import(path, plan.total, queue=background)
+    if background:
+        click.echo(f"Queued {path} as job {job.id}; follow it at /admin/jobs/{job.id}.")
+        return
+    click.echo(f"Importing {path} ({kind}, {plural(plan.total, 'document')}) as job {job.id}")
     # A terminal gets a progress bar, then the summary; a log or a pipe gets a line per file.
     interactive = sys.stdout.isatty()
-    try:
-        if interactive:
-            results = _with_progress_bar(plan, limits)
-        else:
-            results = import_path(plan, limits=limits, progress=_line_printer(plan.total, quiet))
-    except ExportFormatError as error:
-        raise click.ClickException(str(error)) from error
-    except UploadTooLarge as error:
-        # The upload limits guard zips too; a folder has no total limit.
-        raise click.ClickException(
-            f"{error}; unzip it and import the folder, or raise MAX_UPLOAD_SIZE"
-        ) from error
+    results: list[FileResult] = []
+    show = _line_printer(plan.total, quiet) if not interactive else None
+    with _progress_bar(plan.total, interactive) as bar:
+
+        def report(result: FileResult) -> None:
+            results.append(result)
+            if bar is not None:
+                bar.update(1, result.name)
+            else:
+                show(result)
+
+        try:
+            run_job(job.id, echo=report)
+        finally:
+            close_shared_pool()
+    job = records.get_job(job.id)
+    if job.state == FAILED:
+        raise click.ClickException(_failure(job.message or "the import failed", plan))
     if interactive:
         for result in results:
             if not quiet or result.outcome == "rejected" or result.warnings:
@@ -85,15 +105,23 @@ def import_command(path: Path, quiet: bool) -> None:
         click.get_current_context().exit(1)
 
 
-def _with_progress_bar(plan, limits) -> list[FileResult]:
+def _failure(message: str, plan) -> str:
+    """Return why an import failed, with the way out of a zip over the upload limit."""
+    if plan.is_zip and "limit per upload" in message:
+        return f"{message}; unzip it and import the folder, or raise MAX_UPLOAD_SIZE"
+    return message
+
+
+@contextmanager
+def _progress_bar(total: int, shown: bool):
+    """Yield a terminal progress bar, or None when output goes to a log or a pipe."""
+    if not shown:
+        yield None
+        return
     with click.progressbar(
-        length=max(plan.total, 1), label="Importing", item_show_func=lambda name: name
+        length=max(total, 1), label="Importing", item_show_func=lambda name: name
     ) as bar:
-
-        def advance(result: FileResult) -> None:
-            bar.update(1, result.name)
-
-        return import_path(plan, limits=limits, progress=advance)
+        yield bar
 
 
 def _line_printer(total: int, quiet: bool):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path, PurePosixPath
@@ -173,8 +174,9 @@ def ingest_files(
         beside: FileSet = FolderFiles(loose_root, limits.max_file_bytes)
     else:
         beside = MemoryFiles({upload_path(file.name): file.read() for file in reversed(loose)})
-    entries = _upload_entries(files, pasted, limits, beside)
-    results = _publish(publisher, islice(entries, skip, None), progress)
+    with ExitStack() as opened:
+        entries = _upload_entries(files, pasted, limits, beside, opened)
+        results = _publish(publisher, islice(entries, skip, None), progress)
     unused = [
         FileResult(
             file.name,
@@ -234,9 +236,17 @@ def _publish(publisher: Publisher, entries, progress: Progress | None) -> list[F
 
 
 def _upload_entries(
-    files: list[IncomingFile], pasted: str | None, limits: UploadLimits, beside: FileSet
+    files: list[IncomingFile],
+    pasted: str | None,
+    limits: UploadLimits,
+    beside: FileSet,
+    opened: ExitStack,
 ) -> Iterator[Entry]:
-    """Yield the upload's entries in order: loose documents and zips, then pasted text."""
+    """Yield the upload's entries in order: loose documents and zips, then pasted text.
+
+    A zip stays open (in `opened`) until its documents are written, which may be after
+    this has moved on: a bulk publisher renders and writes them in batches.
+    """
     documents = [upload_path(f.name) for f in files if _kind(f.name) == "document"]
     filenames = _filenames(documents)
     for file in files:
@@ -245,13 +255,13 @@ def _upload_entries(
             path = upload_path(file.name)
             yield from _document_entry(file.name, file.read(), beside, path, filenames[path])
         elif kind == "zip":
-            yield from _zip_entries(file, limits)
+            yield from _zip_entries(file, limits, opened)
     if pasted and pasted.strip():
         text = pasted.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         yield Document(PASTED_TEXT, text, None, beside, "")
 
 
-def _zip_entries(file: IncomingFile, limits: UploadLimits) -> Iterator[Entry]:
+def _zip_entries(file: IncomingFile, limits: UploadLimits, opened: ExitStack) -> Iterator[Entry]:
     try:
         contents = ZipFiles(
             file.path or file.data,
@@ -261,17 +271,15 @@ def _zip_entries(file: IncomingFile, limits: UploadLimits) -> Iterator[Entry]:
     except BundleError as error:
         yield Refusal(file.name, str(error))
         return
-    try:
-        for name, reason in contents.refused:
-            yield Refusal(f"{file.name}{ENTRY_SEPARATOR}{name}", reason)
-        found = False
-        for entry in _set_entries(contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
-            found = True
-            yield entry
-        if not found:
-            yield Refusal(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
-    finally:
-        contents.close()
+    opened.callback(contents.close)
+    for name, reason in contents.refused:
+        yield Refusal(f"{file.name}{ENTRY_SEPARATOR}{name}", reason)
+    found = False
+    for entry in _set_entries(contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
+        found = True
+        yield entry
+    if not found:
+        yield Refusal(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
 
 
 def _set_entries(files: FileSet, label: Callable[[str], str]) -> Iterator[Entry]:

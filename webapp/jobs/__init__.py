@@ -1,0 +1,73 @@
+"""Background jobs: uploads with many documents and `flask import` run outside the request.
+
+models: the jobs and their per-file results; queue: Huey (SQLite or Redis); inputs: what a
+job works on, kept in instance/jobs/; runner: a job's run in a worker; records: creating,
+taking, reporting, finishing and purging jobs. `flask worker` runs the queue's consumer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from ..services.ingest import IncomingFile, UploadLimits, check_limits, count_documents
+from . import inputs, records
+from .models import IMPORT, UPLOAD, Job
+from .queue import enqueue
+
+
+def wants_background(files: list[IncomingFile], pasted: str | None) -> bool:
+    """Tell whether an upload holds more documents than a request should publish."""
+    limit = int(current_app.config["BACKGROUND_AFTER_DOCUMENTS"])
+    return count_documents(files, pasted) > limit
+
+
+def describe_upload(files: list[IncomingFile], pasted: str | None) -> str:
+    """Return an upload in a few words: "posts.zip", "notes.md and 12 more files"."""
+    parts = [file.name for file in files]
+    if pasted:
+        parts.append("pasted text")
+    if not parts:
+        return "an empty upload"
+    if len(parts) == 1:
+        return parts[0]
+    others = len(parts) - 1
+    return f"{parts[0]} and {others} more file{'s' if others != 1 else ''}"
+
+
+def start_upload(files: list[IncomingFile], pasted: str | None, user_id: int | None) -> Job:
+    """Store an upload as a queued job and hand it to the workers.
+
+    Raises UploadTooLarge first, as a request would, so nothing over the limits is kept.
+    """
+    check_limits(files, pasted, UploadLimits.from_config(current_app.config))
+    job = records.create_job(
+        UPLOAD, describe_upload(files, pasted), count_documents(files, pasted), user_id
+    )
+    try:
+        inputs.save_upload(job.id, files, pasted)
+    except BaseException:
+        inputs.discard(job.id)
+        records.delete_job(job.id)
+        raise
+    hand_over(job)
+    return job
+
+
+def start_import(path: Path, total: int, *, queue: bool) -> Job:
+    """Record `flask import PATH` as a job; queue it for the workers when asked to."""
+    job = records.create_job(IMPORT, str(path), total)
+    inputs.save_path(job.id, path)
+    if queue:
+        hand_over(job)
+    return job
+
+
+def hand_over(job: Job) -> None:
+    """Queue a stored job for the workers; if the queue is down, it waits for a worker start."""
+    try:
+        enqueue(job.id)
+    except Exception:
+        # The job is stored and stays queued: a worker takes it up when it starts.
+        current_app.logger.exception("job %s could not be queued", job.id)

@@ -1,0 +1,117 @@
+"""Running a job: its upload or import path through the bulk publisher, reported as it goes.
+
+Each batch of documents is committed together with the job's report of it, so a worker
+killed at any moment leaves every document saved or not, and the job knows which: taken
+again, it goes on after the last file it reported.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+from flask import current_app
+
+from ..services.bundle import BundleError
+from ..services.ingest import UploadLimits, UploadTooLarge, ingest_files
+from ..services.publishing import FileResult, Publisher, RenderPool
+from ..services.transfer import ExportFormatError, import_path, plan_import
+from . import inputs, records
+from .models import DONE, FAILED
+
+# Below this many documents, starting rendering processes costs more than they save.
+POOL_MIN_DOCUMENTS = 20
+_pool: RenderPool | None = None
+_pool_lock = threading.Lock()
+
+Echo = Callable[[FileResult], None]
+
+
+def run_job(job_id: int, *, echo: Echo | None = None, pool: RenderPool | None = None) -> None:
+    """Run a job to its end, unless another worker has it or it is finished."""
+    job = records.claim(job_id)
+    if job is None:
+        return
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    heart = threading.Thread(target=_beat, args=(app, job_id, stop), daemon=True)
+    heart.start()
+    try:
+        _work(job, echo, pool)
+    except (inputs.MissingInput, ExportFormatError, BundleError, UploadTooLarge, OSError) as error:
+        records.finish(job_id, FAILED, str(error))
+    except Exception as error:
+        current_app.logger.exception("job %s failed", job_id)
+        records.finish(job_id, FAILED, f"the job stopped on an unexpected error ({error!r})")
+    else:
+        failure = records.nothing_published(job)
+        records.finish(job_id, FAILED if failure else DONE, failure)
+    finally:
+        stop.set()
+        heart.join()
+    inputs.discard(job_id)
+
+
+def _beat(app, job_id: int, stop: threading.Event) -> None:
+    """Send the job's heartbeat until told to stop."""
+    interval = float(app.config["JOB_HEARTBEAT_SECONDS"])
+    with app.app_context():
+        while not stop.wait(interval):
+            try:
+                records.beat(job_id)
+            except Exception:  # a locked database now and then must not end the heartbeat
+                app.logger.warning("job %s: heartbeat not written", job_id, exc_info=True)
+
+
+def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
+    """Publish the job's documents after those it already reported."""
+    limits = UploadLimits.from_config(current_app.config)
+    skip = job.done
+    position = [skip]
+
+    def on_batch(results: list[FileResult]) -> None:
+        records.record(job.id, position[0], results)
+        position[0] += len(results)
+
+    if pool is None and job.total >= POOL_MIN_DOCUMENTS:
+        pool = shared_pool()
+    publisher = Publisher(
+        pool=pool, batch_size=int(current_app.config["JOB_BATCH_SIZE"]), on_batch=on_batch
+    )
+    path = inputs.import_path(job.id)
+    if path is not None:
+        plan = plan_import(path)
+        import_path(plan, limits=limits, progress=echo, publisher=publisher, skip=skip)
+        return
+    upload = inputs.load_upload(job.id)
+    ingest_files(
+        upload.files,
+        upload.pasted,
+        limits=limits,
+        progress=echo,
+        publisher=publisher,
+        loose_root=upload.loose_root,
+        skip=skip,
+    )
+
+
+def shared_pool() -> RenderPool | None:
+    """Return this process's rendering pool (JOB_RENDER_PROCESSES), or None for one process."""
+    global _pool
+    processes = int(current_app.config["JOB_RENDER_PROCESSES"] or os.cpu_count() or 1)
+    if processes < 2:
+        return None
+    with _pool_lock:
+        if _pool is None:
+            _pool = RenderPool(processes)
+        return _pool
+
+
+def close_shared_pool() -> None:
+    """Stop this process's rendering pool, if it started one."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.close()
+            _pool = None
