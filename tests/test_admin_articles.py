@@ -152,6 +152,15 @@ def test_broken_front_matter_saves_nothing_and_keeps_the_text(app, signed_in_cli
     assert revision_count(app, article_id) == 1
 
 
+def test_a_title_too_long_to_store_is_refused_by_name(app, signed_in_client, article_id):
+    response = save(signed_in_client, article_id, f"---\ntitle: {'长' * 501}\n---\nText.\n")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "the title is 501 characters long; at most 500 fit" in html
+    assert "Nothing was saved." in html
+    assert load(app, article_id).source_md == SOURCE
+
+
 def test_a_new_front_matter_slug_moves_the_article_when_free(app, signed_in_client, article_id):
     save(
         signed_in_client,

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from webapp import create_app
 from webapp.extensions import db
 from webapp.services.publishing import publish
+from webapp.services.schema import stamp_head
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking switches Chromium keeps dialling Google services, which
@@ -144,6 +145,7 @@ def live_site(tmp_path_factory):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        stamp_head()  # a worker process started on this database finds it current
     # Publish from a plain thread. Sync Playwright keeps an asyncio loop running in this one;
     # KaTeX's V8 context (mini-racer), if first created here, adopts that loop and then
     # refuses every call with a timeout, and the failure is cached (reported as a bug).

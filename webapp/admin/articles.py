@@ -6,7 +6,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 
 from ..blog.views import wants_fragment
 from ..content.frontmatter import FrontMatterError
-from ..content.metadata import MetadataError
+from ..content.metadata import MetadataError, TooLongError
 from ..models import PUBLISHED, Article
 from ..services import authoring
 from ..services.preview import build_preview, stored_preview
@@ -65,7 +65,7 @@ def edit(article_id: int):
         return render_template("admin/edit.html", article=article, source=source, preview=preview)
     try:
         result = authoring.save_source(article, source)
-    except (FrontMatterError, MetadataError) as error:
+    except (FrontMatterError, MetadataError, TooLongError) as error:
         message = authoring.describe_source_error(error) + " Nothing was saved."
         page = render_template("admin/edit.html", article=article, source=source, error=message)
         return page, 422

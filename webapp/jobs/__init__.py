@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..extensions import db
 from ..services.ingest import IncomingFile, UploadLimits, check_limits, count_documents
 from . import inputs, records
 from .models import IMPORT, UPLOAD, Job
@@ -52,6 +53,8 @@ def start_upload(files: list[IncomingFile], pasted: str | None, user_id: int | N
         records.delete_job(job.id)
         raise
     hand_over(job)
+    # A worker (or, in JOBS_IMMEDIATE mode, this request) may have moved it on already.
+    db.session.refresh(job)
     return job
 
 

@@ -9,13 +9,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
 from ..config import site_timezone
-from ..content.document import parse_source
+from ..content.document import Source, parse_source
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, normalise
 from ..extensions import db
 from ..models import DRAFT, PUBLISHED, Article, utcnow
 from .assets import media_prefix
 from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
+from .publishing.single import ATTEMPTS
+from .publishing.writer import RETRYABLE
 from .search.indexer import remove_documents
 
 PAGE_SIZE = 50
@@ -127,10 +129,21 @@ def save_source(article: Article, text: str) -> SaveResult:
     no other article has. Its status follows the front matter's draft flag only when the
     edit changed that flag, so a Publish or Unpublish click is not undone by the next save.
     Broken front matter raises (FrontMatterError, MetadataError, TooLongError) before
-    anything changes; so does Conflict, when another writer changed the article meanwhile.
+    anything changes. A job updating the article at the same moment goes first: the save
+    then reads the article again and is stored on top (both stay in the history).
     """
     text = normalise_newlines(text)
     source = parse_source(text, filename=article.source_filename, timezone=site_timezone())
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _save_once(article, source)
+        except RETRYABLE:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_once(article: Article, source: Source) -> SaveResult:
     if source.digest == article.source_hash:
         return SaveResult(UNCHANGED)
     warnings: list[str] = []
@@ -138,6 +151,7 @@ def save_source(article: Article, text: str) -> SaveResult:
     prepared = prepare(Task(source, linked_images(article), media_prefix()))
     now = utcnow()
     with ArticleWriter() as writer:
+        writer.claim(article)
         meta = source.meta
         if meta.slug and meta.slug != article.slug:
             if _slug_is_free(meta.slug, article):
@@ -152,7 +166,7 @@ def save_source(article: Article, text: str) -> SaveResult:
             article.published_at = meta.date
         article.updated_at = now
         writer.place(article, meta.category_path, meta.tags)
-        writer.write(article, prepared, revisions=[(text, now)])
+        writer.write(article, prepared, revisions=[(source.text, now)])
     return SaveResult(UPDATED, warnings + prepared.warnings)
 
 

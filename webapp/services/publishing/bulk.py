@@ -26,7 +26,7 @@ from ...content.metadata import MetadataError, TooLongError
 from ..assets import media_prefix
 from ..bundle import FileSet
 from .pool import RenderPool
-from .prepare import Prepared, Task
+from .prepare import Prepared, Task, prepare
 from .results import REJECTED, FileResult
 from .single import ATTEMPTS, PublishResult, publish_source
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
@@ -124,7 +124,11 @@ class Publisher:
                 self.on_batch(results)
 
     def _stage(self, entry: Refusal | Document) -> _Staged:
-        """Parse a document's front matter; in a pool, start rendering it."""
+        """Parse a document's front matter and find its article; start rendering in a pool.
+
+        It is rendered against the images its article has now; when its batch is written,
+        _write_one checks that still holds (an earlier document may have changed them).
+        """
         if isinstance(entry, Refusal):
             return _Staged(entry, result=FileResult(entry.name, REJECTED, reason=entry.reason))
         try:
@@ -132,19 +136,29 @@ class Publisher:
         except (FrontMatterError, MetadataError, TooLongError) as error:
             return _Staged(entry, result=_rejected(entry.name, error))
         staged = _Staged(entry, source)
-        handle = entry.handle()
-        if self.pool is None or entry.load is not None or (entry.files and handle is None):
-            return staged  # rendered when written, in this process
-        # Render against the images the article has now; _settle checks that still holds.
         article = find_article(source, entry.filename)
-        if not is_unchanged(article, source):
-            staged.task = Task(source, linked_images(article), self._prefix, handle, entry.path)
+        if is_unchanged(article, source):
+            return staged  # nothing to render, unless an earlier document changes that
+        handle = entry.handle()
+        pooled = self.pool is not None and entry.load is None and handle is not None
+        files = handle if pooled else entry.files
+        staged.task = Task(
+            source, linked_images(article), self._prefix, files, entry.path, entry.load
+        )
+        if pooled:
             staged.rendering = self.pool.submit(staged.task)
         return staged
 
     def _settle(self, staged: _Staged) -> _Staged:
-        """Wait for a document's rendering; a pool process that died is replaced once."""
+        """Have a document rendered before its batch's transaction begins.
+
+        In a pool, wait for it (a pool process that died is replaced once); else render it
+        here, so the database is never held while Markdown and math are worked on.
+        """
+        if staged.task is None:
+            return staged
         if staged.rendering is None:
+            staged.ready = prepare(staged.task)
             return staged
         try:
             staged.ready = staged.rendering.result()

@@ -91,6 +91,7 @@ class ArticleWriter:
         self.written: list[Path] = []  # image files created, removed again on rollback
         self.indexed: list[tuple[Article, SearchFields]] = []
         self.taxonomy = Taxonomy()
+        self.claimed: set[int] = set()  # ids of the articles this transaction claimed
 
     def __enter__(self) -> ArticleWriter:
         return self
@@ -110,6 +111,8 @@ class ArticleWriter:
         source = prepared.source
         if is_unchanged(article, source):
             return article, UNCHANGED
+        if article is not None:
+            self.claim(article)
         now = utcnow()
         outcome = UPDATED if article is not None else CREATED
         if article is None:
@@ -139,7 +142,7 @@ class ArticleWriter:
     ) -> None:
         """Put a rendered document into an article with its images and revisions."""
         if article.id is not None:
-            self._claim(article)
+            self.claim(article)
         source, rendered = prepared.source, prepared.rendered
         article.title = source.title
         article.source_md = source.text
@@ -165,12 +168,16 @@ class ArticleWriter:
             )
         self.indexed.append((article, rendered.search))
 
-    def _claim(self, article: Article) -> None:
+    def claim(self, article: Article) -> None:
         """Move the article's version on, or raise Conflict when another writer already did.
 
-        Two jobs updating one article must not interleave: the second one to get here
-        finds the version moved on, and its caller reads the article again and retries.
+        Called before anything of the article changes, so it is the transaction's first
+        write of it. Two jobs updating one article must not interleave: the second one to
+        get here finds the version moved on, and its caller reads the article again and
+        retries. Claiming an article twice in one transaction claims it once.
         """
+        if article.id in self.claimed:
+            return
         seen = article.version
         moved = db.session.execute(
             update(Article.__table__)
@@ -180,6 +187,7 @@ class ArticleWriter:
         if moved != 1:
             raise Conflict(f"article {article.id} changed meanwhile")
         set_committed_value(article, "version", seen + 1)
+        self.claimed.add(article.id)
 
     def _link_images(self, article: Article, prepared: Prepared) -> None:
         links = {link.reference: link for link in article.images}
@@ -213,6 +221,7 @@ class ArticleWriter:
             raise
         self.written.clear()
         self.indexed.clear()
+        self.claimed.clear()
 
     def rollback(self) -> None:
         """Forget everything written since the last commit, image files included."""
@@ -223,3 +232,4 @@ class ArticleWriter:
             path.unlink(missing_ok=True)
         self.written.clear()
         self.indexed.clear()
+        self.claimed.clear()

@@ -177,6 +177,8 @@ def _restore_article(record, text, revisions, load_image, name, on_batch) -> Fil
     with ArticleWriter() as writer:
         if article is None:
             article = Article(slug=record.slug)  # the writer adds it once it is complete
+        else:
+            writer.claim(article)
         article.status = target.status
         article.deleted_at = record.deleted_at
         article.created_at = record.created_at
