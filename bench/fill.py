@@ -36,12 +36,13 @@ from generate import CATEGORIES, DEFAULT_COUNT, DEFAULT_SEED, TAGS, generate
 from sqlalchemy import func, insert, select
 
 from webapp import create_app
+from webapp.content.document import source_hash
 from webapp.content.excerpt import make_excerpt
 from webapp.content.language import reading_stats
 from webapp.content.searchtext import SearchFields
 from webapp.extensions import db
 from webapp.models import PUBLISHED, Article, Category, Revision, Tag, article_tags
-from webapp.services.publishing import RENDER_VERSION, publish, source_hash
+from webapp.services.publishing import RENDER_VERSION, publish
 from webapp.services.schema import upgrade_database
 from webapp.services.search.indexer import write_documents
 from webapp.services.taxonomy import category_for_path, tags_for_names
@@ -214,7 +215,7 @@ def _insert_batch(batch) -> None:
     if links:
         db.session.execute(insert(article_tags), links)
     db.session.execute(insert(Revision.__table__), revisions)
-    # Core inserts bypass the ORM hook that indexes articles: index each row's own text.
+    # Core inserts bypass ArticleWriter, which writes the search rows: index each row's own text.
     documents = [(ids[row["slug"]], _search_fields(row, prose)) for row, _, _, prose in batch]
     write_documents(db.session.connection(), documents)
     db.session.commit()
