@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -81,6 +82,9 @@ class _Engine:
             )
         self.pid = os.getpid()
         self.context = MiniRacer()
+        # Closed at exit while mini-racer's event loop thread still runs: left to __del__
+        # during interpreter teardown, its close waits forever for that (frozen) thread.
+        atexit.register(self.close)
         try:
             self.context.eval(path.read_text(encoding="utf-8"))
             self.context.eval(_WRAPPER_JS)
@@ -88,6 +92,12 @@ class _Engine:
             self.render_many = self.context.eval("__blogRenderMany")
         except Exception as error:
             raise KatexUnavailableError(f"cannot load KaTeX from {path}: {error}") from error
+
+
+    def close(self) -> None:
+        """Free the V8 context (in the process that made it; a forked copy is not its own)."""
+        if self.pid == os.getpid():
+            self.context.close()
 
 
 _lock = threading.Lock()
