@@ -135,8 +135,8 @@ def bench_breakdown(env: dict, count: int, limit: float) -> None:
     section("One cache miss of /feed.xml, in process (medians)")
     from flask import render_template
 
-    from webapp.blog.page_cache import CachedPage, PageCache
     from webapp.services import listing, syndication
+    from webapp.web.page_cache import CachedPage, PageCache
 
     app = make_app(env)
     client = app.test_client()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 
-from ..blog.views import wants_fragment
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, TooLongError
 from ..models import PUBLISHED, Article
 from ..services import authoring
 from ..services.preview import build_preview, stored_preview
+from ..web.htmx import wants_fragment
 from . import bp
 from .auth import safe_next
 

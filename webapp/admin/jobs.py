@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 
-from ..blog.views import wants_fragment
 from ..jobs import hand_over, records
 from ..jobs.models import Job
 from ..services import authoring
+from ..web.htmx import wants_fragment
 from . import bp
 
 # Results shown per page of a job; a 10,000-file import is read a page at a time.

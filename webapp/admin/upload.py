@@ -7,10 +7,10 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import jobs
-from ..blog.views import wants_fragment
 from ..services import authoring
 from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
 from ..services.preview import build_preview
+from ..web.htmx import wants_fragment
 from . import bp
 from .jobs import render_job
 

@@ -12,7 +12,8 @@ from ..models import Article
 from ..services import browse, listing, navigation, taxonomy
 from ..services.assets import uploads_dir
 from ..share import site_root
-from .page_cache import PageCache, cached_page, page_response
+from ..web.htmx import wants_fragment
+from ..web.page_cache import PageCache, cached_page, page_response
 
 bp = Blueprint("blog", __name__)
 
@@ -25,16 +26,6 @@ def create_page_cache(state) -> None:
 
 
 PAGE_LINK_WINDOW = 2
-
-
-def wants_fragment() -> bool:
-    """Tell whether htmx asked for just the cards (not a boosted link, not a history restore)."""
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def page_numbers(current: int | None, last: int) -> list[int | None]:

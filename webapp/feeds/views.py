@@ -10,10 +10,10 @@ from email.utils import format_datetime
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.http import is_resource_modified
 
-from ..blog.page_cache import cached_page, page_response
 from ..content.feedhtml import absolutize
 from ..services import listing, syndication, taxonomy
 from ..share import absolute_url, site_author, site_root
+from ..web.page_cache import cached_page, page_response
 
 bp = Blueprint("feeds", __name__)
 

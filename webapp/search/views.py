@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from ..blog.views import wants_fragment
 from ..services import search as search_service
+from ..web.htmx import wants_fragment
 
 bp = Blueprint("search", __name__)
 

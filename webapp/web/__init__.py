@@ -1,0 +1,1 @@
+"""The web shell every blueprint shares: htmx detection and the cache of finished pages."""
