@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,15 +87,23 @@ class RenderResult:
     image_sources: list[str]  # every image src as written in the Markdown, in order
 
 
+class _Document:
+    """The document a reused converter is working on: its formulas decide its tokens."""
+
+    protected: ProtectedText
+
+
 class _DisplayMathSplitter(Treeprocessor):
     """Move display formulas out of paragraphs: a <div> may not sit inside a <p>."""
 
-    def __init__(self, md: markdown.Markdown, display_token: re.Pattern[str]) -> None:
+    def __init__(self, md: markdown.Markdown, document: _Document) -> None:
         super().__init__(md)
-        # Capturing group: re.split then yields text, token, text, token, ...
-        self.display_token = re.compile(f"({display_token.pattern.replace('(', '(?:')})")
+        self.document = document
 
     def run(self, root: etree.Element) -> None:
+        display_token = self.document.protected.token_pattern(display_only=True)
+        # Capturing group: re.split then yields text, token, text, token, ...
+        self.display_token = re.compile(f"({display_token.pattern.replace('(', '(?:')})")
         for parent in list(root.iter()):
             for index in range(len(parent) - 1, -1, -1):
                 child = parent[index]
@@ -173,14 +182,14 @@ class _EmbedProcessor(InlineProcessor):
 class _MathExtension(Extension):
     """Makes \\$ an escape and splits paragraphs around display formulas."""
 
-    def __init__(self, protected: ProtectedText) -> None:
+    def __init__(self, document: _Document) -> None:
         super().__init__()
-        self.protected = protected
+        self.document = document
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
         if "$" not in md.ESCAPED_CHARS:
             md.ESCAPED_CHARS.append("$")
-        splitter = _DisplayMathSplitter(md, self.protected.token_pattern(display_only=True))
+        splitter = _DisplayMathSplitter(md, self.document)
         # After inline parsing (20), before prettify (10) and the table of contents (5).
         md.treeprocessors.register(splitter, "math_display_splitter", 15)
 
@@ -193,12 +202,13 @@ class _EmbedExtension(Extension):
         md.inlinePatterns.register(_EmbedProcessor(_EMBED_PATTERN, md), "obsidian_embed", 175)
 
 
-def _make_markdown(protected: ProtectedText) -> markdown.Markdown:
-    """Build a Markdown converter for one document (its heading ids depend on its math)."""
-    token = protected.token_pattern()
+def _make_markdown(document: _Document) -> markdown.Markdown:
+    """Build a Markdown converter for the documents `document` will point at in turn."""
 
     def slugify(text: str, separator: str) -> str:
         # A heading's id is made from its text, where formulas are still tokens.
+        protected = document.protected
+        token = protected.token_pattern()
         return _SLUGIFY(token.sub(lambda m: protected.formula_for(m).tex, text), separator)
 
     configs = {
@@ -211,8 +221,27 @@ def _make_markdown(protected: ProtectedText) -> markdown.Markdown:
             "slugify": slugify,
         },
     }
-    extensions = [*_EXTENSIONS, _MathExtension(protected), _EmbedExtension()]
+    extensions = [*_EXTENSIONS, _MathExtension(document), _EmbedExtension()]
     return markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
+
+
+_converters = threading.local()
+
+
+def _converter(protected: ProtectedText) -> markdown.Markdown:
+    """Return this thread's Markdown converter, reset and aimed at a document.
+
+    Building one loads sixteen extensions (a few milliseconds); a converter is reused by
+    one thread at a time, reset between documents as Python-Markdown intends.
+    """
+    state = getattr(_converters, "state", None)
+    if state is None:
+        document = _Document()
+        state = _converters.state = (_make_markdown(document), document)
+    md, document = state
+    document.protected = protected
+    md.reset()
+    return md
 
 
 def _join_wide_lines(text: str) -> str:
@@ -344,7 +373,7 @@ def render_markdown(body: str, *, resolve_image: ImageResolver | None = None) ->
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     try:
         protected = protect_math(text)
-        md = _make_markdown(protected)
+        md = _converter(protected)
         article = md.convert(protected.text)
         toc, heading_count = md.toc, _count_headings(md.toc_tokens)
     except Exception as error:  # a parser bug on odd input must not take the page down
