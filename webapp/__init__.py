@@ -26,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import admin, api, cli, errors, pages, share
     from .blog import views as blog
     from .config import configure
-    from .extensions import compress, csrf, db
+    from .extensions import compress, csrf, db, init_sqlite
     from .feeds import views as feeds
     from .search import views as search
     from .services import schema
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    init_sqlite()
     db.init_app(app)
     schema.init_app(app)
     compress.init_app(app)

@@ -1,10 +1,14 @@
 """Flask extension objects, bound to the app in create_app."""
 
+import sqlite3
+
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -17,3 +21,23 @@ migrate = Migrate()
 compress = Compress()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Give each SQLite connection a write-ahead log and a patient wait for locks.
+
+    The job worker writes batches while web workers read and publish: with the log,
+    readers never wait for a writer; a writer waits up to 30 s for another writer's
+    transaction instead of failing at once.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def init_sqlite() -> None:
+    """Apply _sqlite_pragmas to every new SQLite connection (once per process)."""
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
