@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,10 +11,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests.conftest import ADMIN_NAME, ADMIN_PASSWORD
 from webapp import create_app
 from webapp.extensions import db
+from webapp.services import accounts
 from webapp.services.publishing import publish
 from webapp.services.schema import stamp_head
 
@@ -236,3 +240,22 @@ def watch_page():
 def watch(page, watch_page) -> PageWatch:
     """Record the `page` fixture's console errors, page errors and requests from now on."""
     return watch_page(page)
+
+
+@pytest.fixture
+def author(live_site):
+    """Create the author account on the live site once."""
+    with live_site.app.app_context():
+        if accounts.find_user(ADMIN_NAME) is None:
+            accounts.create_user(ADMIN_NAME, ADMIN_PASSWORD)
+    return ADMIN_NAME, ADMIN_PASSWORD
+
+
+def sign_in(page, next_path: str) -> None:
+    """Open an authoring page, get sent to sign-in, and sign in through the form."""
+    page.goto(next_path)
+    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
+    page.fill("#username", ADMIN_NAME)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("form.stack button[type=submit]")
+    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_upload import author, sign_in  # noqa: F401 - a fixture and a helper
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def test_a_big_upload_shows_its_progress_then_its_results(
     author,
     worker,
     watch,
-    tmp_path,  # noqa: F811 - the author fixture
+    tmp_path,
 ):
     sign_in(page, "/admin/upload")
     page.set_input_files("#upload-files", [str(bundle(tmp_path / "bulk.zip"))])

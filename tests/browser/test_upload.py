@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ADMIN_NAME, ADMIN_PASSWORD, tiny_png
-from webapp.services import accounts
+from tests.browser.conftest import sign_in
+from tests.conftest import tiny_png
 
 pytestmark = pytest.mark.browser
 
@@ -23,25 +21,6 @@ The square below travelled with this file.
 
 Mass and energy: $E=mc^2$.
 """
-
-
-@pytest.fixture
-def author(live_site):
-    """Create the author account on the live site once."""
-    with live_site.app.app_context():
-        if accounts.find_user(ADMIN_NAME) is None:
-            accounts.create_user(ADMIN_NAME, ADMIN_PASSWORD)
-    return ADMIN_NAME, ADMIN_PASSWORD
-
-
-def sign_in(page, next_path: str) -> None:
-    """Open an authoring page, get sent to sign-in, and sign in through the form."""
-    page.goto(next_path)
-    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
-    page.fill("#username", ADMIN_NAME)
-    page.fill("#password", ADMIN_PASSWORD)
-    page.click("form.stack button[type=submit]")
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
 
 
 def test_upload_markdown_with_its_image_and_read_it(page, live_site, author, watch, tmp_path):
