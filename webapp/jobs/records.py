@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -113,18 +113,9 @@ def record(job_id: int, first: int, results: list[FileResult]) -> None:
     """Add results as the job's files from position `first` on; in the caller's transaction."""
     if not results:
         return
+    # A job's file row holds a FileResult's fields, column for column.
     rows = [
-        {
-            "job_id": job_id,
-            "position": first + offset,
-            "name": result.name,
-            "outcome": result.outcome,
-            "reason": result.reason,
-            "slug": result.slug,
-            "title": result.title,
-            "status": result.status,
-            "warnings": list(result.warnings),
-        }
+        {"job_id": job_id, "position": first + offset, **asdict(result)}
         for offset, result in enumerate(results)
     ]
     db.session.execute(insert(JobFile.__table__), rows)
