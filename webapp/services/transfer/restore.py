@@ -46,7 +46,8 @@ def restore_export(
     """Restore every article of an export folder or zip, each in its own transaction.
 
     `on_batch` hears each result inside the transaction that saves its article (a job's
-    report); a resumed job skips the first `skip` articles.
+    report), results that saved none with the next one; a resumed job skips the first
+    `skip` articles.
     """
     max_file = limits.max_file_bytes if limits else None
     results = []
@@ -54,11 +55,13 @@ def restore_export(
         manifest = archive.manifest()
         _restore_taxonomy(manifest)
         assets = manifest.get("assets") or {}
+        reports = _Reports(on_batch)
         for entry in manifest["articles"][skip:]:
-            result = _restore_one(archive, assets, entry, on_batch)
+            result = _restore_one(archive, assets, entry, reports)
             results.append(result)
             if progress is not None:
                 progress(result)
+        reports.flush()
     return results
 
 
@@ -82,9 +85,42 @@ def _restore_taxonomy(manifest: dict) -> None:
     db.session.commit()
 
 
-def _restore_one(
-    archive: Archive, assets: dict, entry: object, on_batch: BatchHook | None
-) -> FileResult:
+class _Reports:
+    """Results waiting to reach on_batch: they go with the next article's transaction."""
+
+    # Unchanged articles in a row are reported this many at a time (a re-import of a whole
+    # export is mostly that), not one transaction each.
+    MOST_WAITING = 100
+
+    def __init__(self, on_batch: BatchHook | None) -> None:
+        self.on_batch = on_batch
+        self.waiting: list[FileResult] = []
+
+    def wait(self, result: FileResult) -> None:
+        """Keep a result that saved no article for the next transaction."""
+        if self.on_batch is not None:
+            self.waiting.append(result)
+            if len(self.waiting) >= self.MOST_WAITING:
+                self.flush()
+
+    def send(self, result: FileResult) -> None:
+        """Report what waited and this article's result, in the article's transaction."""
+        if self.on_batch is not None:
+            self.on_batch([*self.waiting, result])
+
+    def sent(self) -> None:
+        """Note that the transaction that carried the waiting results was committed."""
+        self.waiting.clear()
+
+    def flush(self) -> None:
+        """Report what waits, in a transaction of its own."""
+        if self.waiting:
+            with ArticleWriter():
+                self.on_batch(self.waiting)
+            self.waiting = []
+
+
+def _restore_one(archive: Archive, assets: dict, entry: object, reports: _Reports) -> FileResult:
     name = entry.get("file") if isinstance(entry, dict) else None
     name = name if isinstance(name, str) else "(manifest entry)"
     try:
@@ -103,22 +139,15 @@ def _restore_one(
             asset = assets.get(record.images.get(reference, ""), {})
             return archive.read(asset["file"]) if asset.get("file") else None
 
-        return _restore_article(record, text, revisions, load_image, name, on_batch)
+        return _restore_article(record, text, revisions, load_image, name, reports)
     except Exception as error:
         # One bad file must not stop the others: report it and go on with the next.
         db.session.rollback()
         if not isinstance(error, ValueError):
             current_app.logger.exception("restoring %s failed", name)
         result = FileResult(name=name, outcome=REJECTED, reason=_reason(error))
-        _report(on_batch, result)
+        reports.wait(result)
         return result
-
-
-def _report(on_batch: BatchHook | None, result: FileResult) -> None:
-    """Pass a result that saved no article to on_batch, in a transaction of its own."""
-    if on_batch is not None:
-        with ArticleWriter():
-            on_batch([result])
 
 
 def _read_text(archive: Archive, name: str) -> str:
@@ -164,13 +193,13 @@ def _target(record: ArticleRecord, source: Source) -> _Target:
     return _Target(source.title, status, utcnow(), category, meta.category_path, None, meta.tags)
 
 
-def _restore_article(record, text, revisions, load_image, name, on_batch) -> FileResult:
+def _restore_article(record, text, revisions, load_image, name, reports) -> FileResult:
     source = parse_source(text, filename=record.source_filename, timezone=site_timezone())
     target = _target(record, source)
     article = db.session.scalar(select(Article).where(Article.slug == record.slug))
     if article is not None and _matches(article, record, target, source.digest, revisions):
         result = _result(name, article, UNCHANGED, [])
-        _report(on_batch, result)
+        reports.wait(result)
         return result
     outcome = UPDATED if article is not None else CREATED
     prepared = prepare(Task(source, linked_images(article), media_prefix(), load=load_image))
@@ -194,8 +223,8 @@ def _restore_article(record, text, revisions, load_image, name, on_batch) -> Fil
         article.title = target.title
         db.session.flush()
         result = _result(name, article, outcome, prepared.warnings)
-        if on_batch is not None:
-            on_batch([result])
+        reports.send(result)
+    reports.sent()
     return result
 
 
