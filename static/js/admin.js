@@ -94,7 +94,9 @@
       form.reset();
       showIn("#preview", "The pasted Markdown appears here as readers will see it, with its card.", "preview-empty");
     }
-    var heading = document.getElementById("results-heading");
+    // The results, or a big upload's job (its progress, then its results in place).
+    var heading = document.querySelector("#upload-results .job .pane-heading") ||
+      document.getElementById("results-heading");
     if (heading) heading.focus();
   });
 

@@ -118,7 +118,7 @@ class Publisher:
             yield from self._write(batch)
 
     def report(self, results: list[FileResult]) -> None:
-        """Pass results found outside the documents (unused files) to on_batch; commit."""
+        """Pass results that saved no article (unused files, failures) to on_batch; commit."""
         if results and self.on_batch:
             with ArticleWriter():
                 self.on_batch(results)
@@ -207,9 +207,7 @@ class Publisher:
                 current_app.logger.exception("could not publish %s", staged.entry.name)
             break
         result = FileResult(staged.entry.name, REJECTED, reason=SERVER_ERROR)
-        if self.on_batch:
-            with ArticleWriter():
-                self.on_batch([result])
+        self.report([result])
         return result
 
     def _write_one(self, writer: ArticleWriter, staged: _Staged) -> FileResult:
