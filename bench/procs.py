@@ -62,6 +62,15 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def pss_kib(pid: int) -> int:
+    """Return a process's proportional set size in KiB (shared pages split among sharers)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
 def command_line(pid: int) -> str:
     """Return a process's command line as one string ("" when gone)."""
     try:
@@ -94,6 +103,9 @@ class TreePeak:
     """The most memory a process tree held at one sample, and its largest process."""
 
     total_kib: int = 0
+    # The same moment's sum of PSS: pages shared by the processes (the interpreter, V8,
+    # libraries) counted once in all, where the VmRSS sum counts them in each process.
+    proportional_kib: int = 0
     largest_kib: int = 0
     largest: str = ""
     processes: int = 0  # most processes alive at one sample
@@ -104,7 +116,8 @@ class TreePeak:
         if not self.samples:
             return "no memory samples"
         return (
-            f"peak memory of the process tree (sum of VmRSS) {mib(self.total_kib)}, "
+            f"peak memory of the process tree: {mib(self.proportional_kib)} (sum of PSS), "
+            f"{mib(self.total_kib)} (sum of VmRSS, shared pages counted in each process), "
             f"up to {self.processes} process{'es' if self.processes != 1 else ''} at once; "
             "largest single process "
             f"{mib(self.largest_kib)} ({self.largest})"
@@ -152,6 +165,7 @@ class TreeSampler:
         peak.samples += 1
         peak.processes = max(peak.processes, len(sizes))
         peak.total_kib = max(peak.total_kib, sum(sizes.values()))
+        peak.proportional_kib = max(peak.proportional_kib, sum(pss_kib(pid) for pid in sizes))
         pid, size = max(sizes.items(), key=lambda item: item[1])
         if size > peak.largest_kib:
             if pid not in self.names:  # read the command line once per process
