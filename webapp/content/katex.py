@@ -93,7 +93,6 @@ class _Engine:
         except Exception as error:
             raise KatexUnavailableError(f"cannot load KaTeX from {path}: {error}") from error
 
-
     def close(self) -> None:
         """Free the V8 context (in the process that made it; a forked copy is not its own)."""
         if self.pid == os.getpid():
