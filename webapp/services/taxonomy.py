@@ -32,31 +32,36 @@ class Taxonomy:
 
     def category(self, names: list[str]) -> Category | None:
         """Return the category for a path such as ["机器学习", "深度学习"], creating levels."""
+        paths = ["/".join(names[: depth + 1]) for depth in range(len(names))]
+        # Every level not remembered yet, in one query.
+        unknown = [path for path in paths if path not in self._categories]
+        if unknown:
+            found = db.session.scalars(select(Category).where(Category.path.in_(unknown)))
+            self._categories.update((category.path, category) for category in found)
         parent = None
-        for depth in range(len(names)):
-            path = "/".join(names[: depth + 1])
-            category = self._categories.get(path) or category_at(path)
+        for name, path in zip(names, paths, strict=True):
+            category = self._categories.get(path)
             if category is None:
-                category = Category(name=names[depth], path=path, parent=parent)
+                category = Category(name=name, path=path, parent=parent)
                 db.session.add(category)
-            self._categories[path] = category
+                self._categories[path] = category
             parent = category
         return parent
 
     def tags(self, names: list[str]) -> list[Tag]:
         """Return the tags with these names, creating missing ones; names equal by slug merge."""
-        tags: dict[str, Tag] = {}
+        wanted: dict[str, str] = {}
         for name in names:
-            slug = slugify(name) or name
-            if slug in tags:
-                continue
-            tag = self._tags.get(slug) or tag_with_slug(slug)
-            if tag is None:
-                tag = Tag(name=name, slug=slug)
-                db.session.add(tag)
-            self._tags[slug] = tag
-            tags[slug] = tag
-        return list(tags.values())
+            wanted.setdefault(slugify(name) or name, name)  # the first spelling of a slug wins
+        unknown = [slug for slug in wanted if slug not in self._tags]
+        if unknown:
+            found = db.session.scalars(select(Tag).where(Tag.slug.in_(unknown)))
+            self._tags.update((tag.slug, tag) for tag in found)
+        for slug, name in wanted.items():
+            if slug not in self._tags:
+                self._tags[slug] = Tag(name=name, slug=slug)
+                db.session.add(self._tags[slug])
+        return [self._tags[slug] for slug in wanted]
 
     def forget(self) -> None:
         """Drop what is remembered: after a rollback, new rows it made are gone."""
