@@ -23,6 +23,7 @@ from webapp.jobs.models import DONE, FAILED, RUNNING, Job, JobFile
 from webapp.models import Article, Revision, SearchDocument, utcnow
 from webapp.services.accounts import find_user
 from webapp.services.ingest import IncomingFile
+from webapp.services.publishing import FileResult
 from webapp.services.tokens import create_token
 
 MANY = 25  # over BACKGROUND_AFTER_DOCUMENTS (20)
@@ -163,6 +164,24 @@ def test_the_form_without_javascript_goes_to_the_job_page(app, signed_in_client)
     assert "JOB 1" in page and "Upload of posts.zip" in page and "25 created" in page
     listing = signed_in_client.get("/admin/jobs/").get_data(as_text=True)
     assert 'href="/admin/jobs/1"' in listing and "25 of 25 (100 %)" in listing
+
+
+def test_the_job_list_takes_the_same_queries_for_two_jobs_or_twelve(app, signed_in_client):
+    from tests.test_taxonomy import counting_queries
+
+    def list_queries(jobs: int) -> int:
+        with app.app_context():
+            user = find_user(ADMIN_NAME)
+            while db.session.scalar(select(func.count()).select_from(Job)) < jobs:
+                job = records.create_job("upload", "x.zip", 1, user.id)
+                records.record(job.id, 0, [FileResult("x.md", "created", slug="x")])
+                db.session.commit()
+        with counting_queries(app) as statements:
+            page = signed_in_client.get("/admin/jobs/").get_data(as_text=True)
+        assert page.count("1 created") == jobs and page.count(ADMIN_NAME) >= jobs
+        return len(statements)
+
+    assert list_queries(2) == list_queries(12)
 
 
 def queued_job(app, data: bytes) -> int:

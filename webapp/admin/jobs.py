@@ -53,7 +53,8 @@ def render_job(job: Job, template: str, **context):
 def jobs():
     """List recent jobs, newest first, with their state and counts."""
     listed, pages = records.recent_jobs(request.args.get("page", 1, type=int))
-    progress = {job.id: records.progress(job) for job in listed}
+    counts = records.counts_of([job.id for job in listed])
+    progress = {job.id: records.progress(job, counts.get(job.id, {})) for job in listed}
     return render_template("admin/jobs.html", jobs=listed, progress=progress, pages=pages)
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import utcnow
@@ -188,8 +189,12 @@ def recover() -> list[int]:
     return list(db.session.scalars(waiting.order_by(Job.id)))
 
 
-def progress(job: Job) -> Progress:
-    """Return how far a job got, with an estimate of the time left."""
+def progress(job: Job, counts: dict[str, int] | None = None) -> Progress:
+    """Return how far a job got, with an estimate of the time left.
+
+    `counts` are its outcome counts when the caller has them (a list counts all its jobs
+    in one query); else they are counted here.
+    """
     state = effective_state(job)
     now = utcnow()
     end = job.finished_at or (job.heartbeat_at if state == INTERRUPTED else now)
@@ -199,19 +204,27 @@ def progress(job: Job) -> Progress:
     if state == RUNNING and elapsed and job.done:
         remaining = elapsed / job.done * max(total - job.done, 0)
     percent = 100 if state == DONE else (100 * job.done // total if total else 0)
-    return Progress(
-        state, job.done, total, percent, job.current, elapsed, remaining, outcome_counts(job)
-    )
+    if counts is None:
+        counts = outcome_counts(job)
+    return Progress(state, job.done, total, percent, job.current, elapsed, remaining, counts)
 
 
 def outcome_counts(job: Job) -> dict[str, int]:
     """Return how many of the job's files were created, updated, unchanged, rejected."""
+    return counts_of([job.id]).get(job.id, {})
+
+
+def counts_of(job_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Return the outcome counts of several jobs (job id -> outcome -> files) in one query."""
     counted = (
-        select(JobFile.outcome, func.count())
-        .where(JobFile.job_id == job.id)
-        .group_by(JobFile.outcome)
+        select(JobFile.job_id, JobFile.outcome, func.count())
+        .where(JobFile.job_id.in_(job_ids))
+        .group_by(JobFile.job_id, JobFile.outcome)
     )
-    return {outcome: count for outcome, count in db.session.execute(counted)}
+    counts: dict[int, dict[str, int]] = {}
+    for job_id, outcome, count in db.session.execute(counted):
+        counts.setdefault(job_id, {})[outcome] = count
+    return counts
 
 
 def job_files(job: Job, *, since: int = 0, limit: int | None = None) -> list[JobFile]:
@@ -233,6 +246,7 @@ def recent_jobs(page: int = 1) -> tuple[list[Job], int]:
     page = min(max(page, 1), pages)
     jobs = db.session.scalars(
         select(Job)
+        .options(selectinload(Job.user))  # the list names who started each
         .order_by(Job.created_at.desc(), Job.id.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
