@@ -108,7 +108,7 @@ def workers(queue_app, tmp_path):
 def upload(app, data: bytes, name: str = "posts.zip") -> int:
     """Start a job for a zip, as the upload form or the API does; return its id."""
     with app.app_context():
-        return jobs.start_upload([IncomingFile(name, data)], None, None).id
+        return jobs.start_upload([IncomingFile(name, data)], None, None, always=True).id
 
 
 def job_now(app, job_id: int) -> Job:

@@ -61,17 +61,17 @@ def upload():
         message = "Nothing to publish: choose files or paste Markdown first."
         return render_results([], error=message, source=pasted, status=422)
     pasted_text = authoring.normalise_newlines(pasted) if pasted.strip() else None
-    if jobs.wants_background(files, pasted_text):
-        return start_job(files, pasted_text)
-    return render_results(publish_upload(files, pasted_text))
-
-
-def start_job(files: list[IncomingFile], pasted: str | None):
-    """Publish a big upload in the background: htmx gets the live progress, a form the job page."""
     try:
-        job = jobs.start_upload(files, pasted, current_user.id)
+        job = jobs.start_upload(files, pasted_text, current_user.id)
     except UploadTooLarge as error:
         raise RequestEntityTooLarge(str(error)) from error
+    if job is None:
+        return render_results(publish_upload(files, pasted_text))
+    return job_started(job)
+
+
+def job_started(job):
+    """Answer a big upload's job: htmx gets its live progress, a plain form the job page."""
     if wants_fragment():
         return render_job(job, "admin/_job_progress.html")
     return redirect(url_for("admin.job", job_id=job.id), code=303)

@@ -105,8 +105,9 @@ def publish_articles():
         return json_error(400, "Nothing to publish: send files, a zip, or a Markdown body.")
     limits = UploadLimits.from_config(current_app.config)
     try:
-        if jobs.wants_background(files, pasted):
-            return job_answer(jobs.start_upload(files, pasted, token.user_id), 202)
+        job = jobs.start_upload(files, pasted, token.user_id)
+        if job is not None:
+            return job_answer(job, 202)
         results = ingest_files(files, pasted, limits=limits)
     except UploadTooLarge as error:
         return json_error(413, str(error))

@@ -18,12 +18,6 @@ from .models import IMPORT, UPLOAD, Job
 from .queue import enqueue
 
 
-def wants_background(files: list[IncomingFile], pasted: str | None) -> bool:
-    """Tell whether an upload holds more documents than a request should publish."""
-    limit = int(current_app.config["BACKGROUND_AFTER_DOCUMENTS"])
-    return count_documents(files, pasted) > limit
-
-
 def describe_upload(files: list[IncomingFile], pasted: str | None) -> str:
     """Return an upload in a few words: "posts.zip", "notes.md and 12 more files"."""
     parts = [file.name for file in files]
@@ -37,15 +31,20 @@ def describe_upload(files: list[IncomingFile], pasted: str | None) -> str:
     return f"{parts[0]} and {others} more file{'s' if others != 1 else ''}"
 
 
-def start_upload(files: list[IncomingFile], pasted: str | None, user_id: int | None) -> Job:
-    """Store an upload as a queued job and hand it to the workers.
+def start_upload(
+    files: list[IncomingFile], pasted: str | None, user_id: int | None, *, always: bool = False
+) -> Job | None:
+    """Store a big upload as a queued job and hand it to the workers; return the job.
 
-    Raises UploadTooLarge first, as a request would, so nothing over the limits is kept.
+    An upload of at most BACKGROUND_AFTER_DOCUMENTS documents is left to the request
+    (None), unless `always`. Raises UploadTooLarge first, as a request would, so nothing
+    over the limits is kept.
     """
+    documents = count_documents(files, pasted)
+    if documents <= int(current_app.config["BACKGROUND_AFTER_DOCUMENTS"]) and not always:
+        return None
     check_limits(files, pasted, UploadLimits.from_config(current_app.config))
-    job = records.create_job(
-        UPLOAD, describe_upload(files, pasted), count_documents(files, pasted), user_id
-    )
+    job = records.create_job(UPLOAD, describe_upload(files, pasted), documents, user_id)
     try:
         inputs.save_upload(job.id, files, pasted)
     except BaseException:

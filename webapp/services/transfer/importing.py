@@ -6,8 +6,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..bundle import FolderFiles, entry_name, is_junk
-from ..ingest import DOCUMENT_SUFFIXES, IncomingFile, UploadLimits, ingest_files, ingest_tree
+from ..bundle import FolderFiles
+from ..ingest import (
+    DOCUMENT_SUFFIXES,
+    IncomingFile,
+    UploadLimits,
+    count_zip_documents,
+    ingest_files,
+    ingest_tree,
+)
 from ..publishing import FileResult, Publisher
 from .manifest import Archive, is_export
 from .restore import Progress, restore_export
@@ -41,11 +48,8 @@ def plan_import(path: Path) -> ImportPlan:
 def _count_documents(path: Path) -> int:
     """Return how many documents the ingest will find: a progress bar's length."""
     if path.is_dir():
-        paths = FolderFiles(path, 0).paths
-    else:
-        with zipfile.ZipFile(path) as archive:
-            paths = [entry_name(info) for info in archive.infolist() if not info.is_dir()]
-    return sum(1 for p in paths if p.lower().endswith(DOCUMENT_SUFFIXES) and not is_junk(p))
+        return sum(1 for p in FolderFiles(path, 0).paths if p.lower().endswith(DOCUMENT_SUFFIXES))
+    return count_zip_documents(path)
 
 
 def import_path(
