@@ -395,3 +395,25 @@ def test_reimporting_an_export_reports_every_file_in_order(app, runner, tmp_path
             (n, f"articles/post-{n:02d}.md", "updated" if n == 2 else "unchanged") for n in range(5)
         ]
         assert db.session.get(Job, 1).done == 5
+
+
+def test_a_job_page_shows_its_results_a_page_at_a_time(app, signed_in_client, monkeypatch):
+    monkeypatch.setattr("webapp.admin.jobs.RESULTS_PER_PAGE", 10)
+    form_zip(signed_in_client, bundle())
+    first = signed_in_client.get("/admin/jobs/1").get_data(as_text=True)
+    assert first.count('class="result result-created"') == 10
+    assert "Files 1–10 of 25" in first and 'href="/admin/jobs/1?page=2"' in first
+    last = signed_in_client.get("/admin/jobs/1?page=3").get_data(as_text=True)
+    assert last.count('class="result result-created"') == 5 and "Files 21–25 of 25" in last
+
+
+def test_an_empty_folder_import_fails_with_its_reason(app, runner, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(args=["import", str(tmp_path / "empty")])
+    assert result.exit_code == 1
+    with app.app_context():
+        job = db.session.get(Job, 1)
+        assert job.state == FAILED
+        assert job.message == (
+            "nothing was published; empty: the folder holds no Markdown files (.md, .markdown, .txt)"
+        )

@@ -41,6 +41,7 @@ def render_job(job: Job, template: str, **context):
             editors=editors,
             page=page,
             pages=pages,
+            per_page=RESULTS_PER_PAGE,
             **context,
         )
     )

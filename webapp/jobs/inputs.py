@@ -110,9 +110,10 @@ def load_upload(job_id: int) -> StoredUpload:
 def available(job_id: int) -> bool:
     """Tell whether a job's input is still there to resume from."""
     try:
-        return import_path(job_id) is not None or folder(job_id).joinpath(MANIFEST).is_file()
+        import_path(job_id)  # reads the job's manifest, and checks an import's path
     except MissingInput:
         return False
+    return True
 
 
 def discard(job_id: int) -> None:

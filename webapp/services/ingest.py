@@ -213,16 +213,16 @@ def ingest_tree(
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     files = FolderFiles(root, limits.max_file_bytes)
+    publisher = publisher or Publisher()
     entries = _set_entries(files, lambda path: path)
-    results = _publish(publisher or Publisher(), islice(entries, skip, None), progress)
+    results = _publish(publisher, islice(entries, skip, None), progress)
     if not results and not skip:
-        results.append(
-            FileResult(
-                root.name,
-                REJECTED,
-                reason="the folder holds no Markdown files (.md, .markdown, .txt)",
-            )
-        )
+        reason = "the folder holds no Markdown files (.md, .markdown, .txt)"
+        empty = FileResult(root.name, REJECTED, reason=reason)
+        publisher.report([empty])  # a job's report names it too
+        results.append(empty)
+        if progress is not None:
+            progress(empty)
     return results
 
 

@@ -32,8 +32,7 @@ from .single import ATTEMPTS, PublishResult, publish_source
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
 
 SERVER_ERROR = "could not be saved because of a server error"
-# A batch is written when it is this full, or has waited this long (progress stays live).
-BATCH_SIZE = 50
+# A batch is written when it has waited this long, full or not (progress stays live).
 BATCH_SECONDS = 1.0
 # Documents rendered ahead of the writer, per pool process.
 AHEAD_PER_PROCESS = 8
@@ -128,6 +127,8 @@ class Publisher:
 
         It is rendered against the images its article has now; when its batch is written,
         _write_one checks that still holds (an earlier document may have changed them).
+        One document per transaction without a pool needs no such look ahead: it is found,
+        rendered and written at once, and no other document waits on its transaction.
         """
         if isinstance(entry, Refusal):
             return _Staged(entry, result=FileResult(entry.name, REJECTED, reason=entry.reason))
@@ -136,6 +137,8 @@ class Publisher:
         except (FrontMatterError, MetadataError, TooLongError) as error:
             return _Staged(entry, result=_rejected(entry.name, error))
         staged = _Staged(entry, source)
+        if self.pool is None and self.batch_size == 1:
+            return staged  # rendered and written in one go by publish_source, one lookup
         article = find_article(source, entry.filename)
         if is_unchanged(article, source):
             return staged  # nothing to render, unless an earlier document changes that

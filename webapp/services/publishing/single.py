@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from ...config import site_timezone
 from ...content.document import Source, parse_source
 from ...content.images import ImageLoader
-from ...extensions import db
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
@@ -67,10 +66,9 @@ def publish(
     source = parse_source(text, filename=filename, timezone=site_timezone())
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with ArticleWriter() as writer:
+            with ArticleWriter() as writer:  # rolls back by itself on failure
                 return publish_source(writer, source, filename, load=load_image)
         except RETRYABLE:
-            db.session.rollback()
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")

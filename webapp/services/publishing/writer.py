@@ -24,7 +24,7 @@ from ..assets import store_image
 from ..search.indexer import write_documents
 from ..taxonomy import Taxonomy
 from .prepare import Prepared
-from .results import CREATED, UNCHANGED, UPDATED
+from .results import CREATED, UPDATED
 
 # Bump when the pipeline's output changes: `flask rerender` re-renders older articles.
 # 2: missing images show their alt text, Obsidian embeds, "$ x^2$" math.
@@ -105,12 +105,11 @@ class ArticleWriter:
     def publish(self, article: Article | None, prepared: Prepared, filename: str | None):
         """Create or update the article an uploaded document describes; return (article, outcome).
 
-        The front matter decides the status, category and tags; a new article takes its
-        dates from the front matter too, an updated one moves to now.
+        The caller has found the article and seen that the document changes it. The front
+        matter decides the status, category and tags; a new article takes its dates from
+        the front matter too, an updated one moves to now.
         """
         source = prepared.source
-        if is_unchanged(article, source):
-            return article, UNCHANGED
         if article is not None:
             self.claim(article)
         now = utcnow()
