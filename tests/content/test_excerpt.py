@@ -10,9 +10,9 @@ from webapp.content.excerpt import (
     MATH,
     TEXT,
     body_text,
-    iter_segments,
     make_excerpt,
 )
+from webapp.content.htmlwalk import walk_html
 
 # Trimmed KaTeX output: the whole element is replaced, so its inside does not matter.
 INLINE_MATH = (
@@ -152,7 +152,7 @@ def test_body_text_leaves_out_code_math_and_images():
 
 def test_segments_are_shared_by_both_functions():
     html = f"<p>a{INLINE_MATH}</p>{DISPLAY_MATH}<p><img alt='x'></p>"
-    kinds = [segment.kind for segment in iter_segments(html) if segment.kind != BREAK]
+    kinds = [segment.kind for segment in walk_html(html).segments if segment.kind != BREAK]
     assert kinds == [TEXT, MATH, FORMULA, IMAGE]
 
 

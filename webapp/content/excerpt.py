@@ -17,8 +17,7 @@ from .language import CJK_IDEOGRAPHS, is_chinese
 
 __all__ = [
     "BREAK", "CODE", "ELLIPSIS", "EXCERPT_LENGTH", "FORMULA", "IMAGE", "MATH", "TEXT",
-    "Segment", "body_text", "excerpt_of", "iter_segments", "make_excerpt", "plain_text",
-    "without_katex_html",
+    "Segment", "body_text", "excerpt_of", "make_excerpt", "plain_text",
 ]  # fmt: skip
 
 EXCERPT_LENGTH = 350
@@ -43,43 +42,6 @@ _WIDE = re.compile(
 _SHARED = re.compile("[\u00b7\u2014\u2018\u2019\u201c\u201d\u2026]")
 _NEWLINE = re.compile(r"\s*\n\s*")
 _SPACES = re.compile(r"\s+")
-
-
-_KATEX_HTML = re.compile(r'<span class="katex-html" aria-hidden="true">')
-_SPAN_TAG = re.compile(r"<(/?)span\b")
-
-
-def without_katex_html(html: str) -> str:
-    """Drop KaTeX's visual HTML (aria-hidden; the MathML beside it keeps the source).
-
-    It is most of a math-heavy article's bytes (a 190 KB page is 80 % spans of glyph
-    layout) and holds no text. walk_html skips it in the parsed tree; this does the same to
-    the HTML text, for callers that want the smaller HTML itself.
-    """
-    kept: list[str] = []
-    position = 0
-    for start in _KATEX_HTML.finditer(html):
-        if start.start() < position:
-            continue  # nested inside a part already dropped
-        depth = 0
-        for tag in _SPAN_TAG.finditer(html, start.start()):
-            depth += -1 if tag.group(1) else 1
-            if depth == 0:
-                end = html.find(">", tag.end())
-                break
-        else:
-            end = -1
-        if end < 0:
-            break  # unbalanced: keep the rest as it is
-        kept.append(html[position : start.start()])
-        position = end + 1
-    kept.append(html[position:])
-    return "".join(kept)
-
-
-def iter_segments(html: str) -> Iterator[Segment]:
-    """Yield the segments of an article's HTML in document order."""
-    yield from walk_html(html).segments
 
 
 def _join_cjk_lines(text: str) -> str:
