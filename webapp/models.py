@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -114,6 +115,10 @@ class Article(db.Model):
     # slug stays put when the title changes.
     source_filename: Mapped[str | None] = mapped_column(String(500), index=True)
     source_hash: Mapped[str] = mapped_column(String(64))
+    # Shown above LATEST UPDATES (front matter top, sticky or pinned).
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The card's and OpenGraph image: a /media/ address or a remote https URL, or None.
+    cover_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     front_matter: Mapped[dict] = mapped_column(JSON, default=dict)
     toc_html: Mapped[str] = mapped_column(Text, default="")
@@ -130,6 +135,9 @@ class Article(db.Model):
         back_populates="article", cascade="all, delete-orphan", order_by="Revision.id"
     )
     images: Mapped[list[ArticleImage]] = relationship(cascade="all, delete-orphan")
+    addresses: Mapped[list[ArticleAddress]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ArticleAddress.path"
+    )
 
     @property
     def is_published(self) -> bool:
@@ -145,6 +153,27 @@ class Article(db.Model):
     def has_code(self) -> bool:
         """Tell whether the page needs the code-highlighting stylesheet."""
         return 'class="highlight' in self.html
+
+
+class ArticleAddress(db.Model):
+    """An address the article had before (on Hexo, Jekyll, Hugo, or set by its author).
+
+    A request for it answers 301 to the article. The path is stored decoded, NFC, with a
+    leading slash and no trailing one ("/2024/01/18/hello-world"); see services/addresses.
+    """
+
+    __tablename__ = "article_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    # Where it came from: hexo, jekyll, hugo, front matter, author.
+    origin: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="addresses")
 
 
 class Revision(db.Model):
