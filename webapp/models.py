@@ -154,6 +154,16 @@ class Article(db.Model):
         """Tell whether the page needs the code-highlighting stylesheet."""
         return 'class="highlight' in self.html
 
+    @property
+    def has_diagram(self) -> bool:
+        """Tell whether the page needs the diagram script (a ```mermaid block)."""
+        return '<pre class="mermaid">' in self.html
+
+    @property
+    def has_inline_toc(self) -> bool:
+        """Tell whether the author placed the table of contents in the text ([toc])."""
+        return 'class="toc toc-inline"' in self.html
+
 
 class ArticleAddress(db.Model):
     """An address the article had before (on Hexo, Jekyll, Hugo, or set by its author).

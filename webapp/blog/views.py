@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..config import site_timezone
 from ..extensions import db
 from ..models import Article
-from ..services import browse, listing, navigation, taxonomy
+from ..services import browse, listing, navigation, notes, taxonomy
 from ..services.assets import uploads_dir
 from ..share import site_root
 from ..web.htmx import wants_fragment
@@ -216,6 +225,15 @@ def load_article(article_id: int) -> Article:
             selectinload(Article.tags),
         )
     )
+
+
+@bp.get("/notes/<path:name>")
+def note(name: str):
+    """Redirect a note's name (a [[wikilink]]'s target) to the article made from that note."""
+    found = notes.find_note(name)
+    if found is None:
+        abort(404)
+    return redirect(url_for("blog.article", slug=found.slug), 301)
 
 
 @bp.get("/media/<filename>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from .frontmatter import split_front_matter
 from .metadata import ArticleMeta, check_lengths, normalise
 from .render import ImageResolver, render_markdown
 from .searchtext import SearchFields
+from .wikilinks import LinkResolver
 
 _MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _FIRST_HEADING = re.compile(r"\A\s*# +(?P<title>[^\n]+?)\s*#*\s*(\n|\Z)")
@@ -56,6 +57,7 @@ class Rendered:
     reading_minutes: int
     search: SearchFields
     math_errors: list[str]
+    unresolved_links: list[str] = field(default_factory=list)  # [[links]] to unknown notes
 
 
 def split_title(body: str, meta: ArticleMeta, filename: str | None) -> tuple[str, str]:
@@ -95,9 +97,14 @@ def chosen_excerpt(meta: ArticleMeta, body: str, lang: str) -> str | None:
     return excerpt if excerpt.endswith(ELLIPSIS) else excerpt + ELLIPSIS
 
 
-def render_source(source: Source, *, resolve_image: ImageResolver | None = None) -> Rendered:
+def render_source(
+    source: Source,
+    *,
+    resolve_image: ImageResolver | None = None,
+    resolve_link: LinkResolver | None = None,
+) -> Rendered:
     """Render a parsed document; derive its excerpt, text statistics, feed and search text."""
-    result = render_markdown(source.body, resolve_image=resolve_image)
+    result = render_markdown(source.body, resolve_image=resolve_image, resolve_link=resolve_link)
     derived = derive(result.html, title=source.title, lang=source.meta.lang)
     excerpt = chosen_excerpt(source.meta, source.body, derived.lang)
     return Rendered(
@@ -110,4 +117,5 @@ def render_source(source: Source, *, resolve_image: ImageResolver | None = None)
         reading_minutes=derived.reading_minutes,
         search=derived.search,
         math_errors=result.math_errors,
+        unresolved_links=result.unresolved_links,
     )

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from .htmlwalk import BREAK, CODE, FORMULA, IMAGE, MATH, TEXT, Segment, walk_html
+from .htmlwalk import BREAK, CODE, DIAGRAM, FORMULA, IMAGE, MATH, TEXT, Segment, walk_html
 from .language import CJK_IDEOGRAPHS, is_chinese
 
 __all__ = [
-    "BREAK", "CODE", "ELLIPSIS", "EXCERPT_LENGTH", "FORMULA", "IMAGE", "MATH", "TEXT",
+    "BREAK", "CODE", "DIAGRAM", "ELLIPSIS", "EXCERPT_LENGTH", "FORMULA", "IMAGE", "MATH", "TEXT",
     "Segment", "body_text", "excerpt_of", "make_excerpt", "plain_text",
 ]  # fmt: skip
 
@@ -26,6 +26,7 @@ ELLIPSIS = "..."
 # (Chinese, other languages); inline math reads the same in both on purpose.
 _PLACEHOLDERS = {
     CODE: ("[代码]", "[Code]"),
+    DIAGRAM: ("[图表]", "[Diagram]"),
     FORMULA: ("[公式]", "[Formula]"),
     MATH: ("[Math]", "[Math]"),
 }
@@ -102,7 +103,7 @@ def _pieces(
 
 
 def _placeholder(segment: Segment, chinese: bool) -> str:
-    """Return the excerpt text standing for a code block, formula, math or image."""
+    """Return the excerpt text standing for a code block, diagram, formula, math or image."""
     if segment.kind == IMAGE:
         return f"[{segment.text}]"
     chinese_text, other_text = _PLACEHOLDERS[segment.kind]

@@ -28,6 +28,7 @@ from .htmldepth import VOID_TAGS, limit_depth
 TEXT = "text"
 BREAK = "break"
 CODE = "code"
+DIAGRAM = "diagram"
 FORMULA = "formula"
 MATH = "math"
 IMAGE = "image"
@@ -46,9 +47,10 @@ _BLOCK_TAGS = frozenset(
 # Elements whose content is never text of the article.
 _DROPPED_TAGS = frozenset({"script", "style", "template"})
 # Classes marking non-content: heading permalinks, footnote references and the
-# footnotes block, render failures, and Pygments line-number columns.
+# footnotes block, render failures, Pygments line-number columns, and a table of
+# contents placed by [toc] (the headings it repeats are in the text already).
 _DROPPED_CLASSES = frozenset(
-    {"headerlink", "footnote-ref", "footnote", "footnotes", "render-error", "linenos"}
+    {"headerlink", "footnote-ref", "footnote", "footnotes", "render-error", "linenos", "toc-inline"}
 )
 # KaTeX's visual copy of a formula: most of a math-heavy article's bytes (spans of glyph
 # layout) and no text, since the MathML beside it keeps the source. The walk skips it.
@@ -153,7 +155,7 @@ class _Walker:
         if not self._hidden:
             if block:
                 self.segments.append(Segment(BREAK))
-            if replaced in (CODE, FORMULA, MATH):
+            if replaced in (CODE, DIAGRAM, FORMULA, MATH):
                 self.segments.append(Segment(replaced))
             elif replaced == IMAGE:
                 # A missing image's stand-in reads like the image: [ALT], or nothing.
@@ -252,9 +254,10 @@ def _replacement(tag: str, attributes: dict[str, str | None], classes: set[str])
     # render.py's stand-in for a missing image: its text is the alt text (or file name).
     if "missing-image" in classes:
         return IMAGE
-    # Every <pre> is a code block, fenced or indented, highlighted or bare.
+    # Every <pre> is a code block, fenced or indented, highlighted or bare; a ```mermaid
+    # block is a diagram's source.
     if tag == "pre":
-        return CODE
+        return DIAGRAM if "mermaid" in classes else CODE
     # A bare MathML element, should one get through without the KaTeX wrapper.
     if tag == "math":
         return FORMULA if attributes.get("display") == "block" else MATH

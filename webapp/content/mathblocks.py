@@ -98,7 +98,7 @@ def _unquote(line: str) -> str:
     return line[_QUOTE_PREFIX.match(line).end() :]
 
 
-def _code_ranges(text: str) -> list[tuple[int, int]]:
+def code_ranges(text: str) -> list[tuple[int, int]]:
     """Return (start, end) offsets of fenced and indented code blocks."""
     lines = text.split("\n")
     starts = [0]
@@ -164,7 +164,7 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.code = _code_ranges(text)
+        self.code = code_ranges(text)
         self.code_starts = {start: end for start, end in self.code}
         # Nothing inline, and no formula, runs past a blank line (one holding only quote
         # markers counts too) or into a code block.

@@ -7,7 +7,7 @@ import re
 import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
@@ -16,10 +16,16 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pymdownx.slugs import slugify as pymdownx_slugify
+from pymdownx.superfences import fence_code_format
 
 from . import katex
+from .callouts import CalloutExtension
+from .comments import strip_comments
+from .htmlblocks import OpenDivExtension
 from .mathblocks import WIDE_CHARS, ProtectedText, protect_math
 from .sanitize import sanitize_html
+from .tocmarker import TocMarker, place_toc
+from .wikilinks import LinkResolver, WikilinkProcessor
 
 # Headings needed before an article gets a table of contents.
 TOC_MIN_HEADINGS = 3
@@ -35,6 +41,11 @@ _HIGHLIGHT = {
     "use_pygments": True,
     "noclasses": False,
     "linenums": False,
+}
+# ```mermaid blocks are stored as <pre class="mermaid"><code>source</code></pre>: code to
+# a reader without JavaScript (and in feeds), a diagram once static/js/diagrams.js runs.
+_SUPERFENCES = {
+    "custom_fences": [{"name": "mermaid", "class": "mermaid", "format": fence_code_format}]
 }
 # Keeps Chinese (and any other letters) in heading ids: "## 树状数组" -> id="树状数组".
 _SLUGIFY = pymdownx_slugify(case="lower")
@@ -85,12 +96,19 @@ class RenderResult:
     heading_count: int
     math_errors: list[str]  # one human-readable message per formula KaTeX rejected
     image_sources: list[str]  # every image src as written in the Markdown, in order
+    unresolved_links: list[str] = field(default_factory=list)  # [[links]] to unknown notes
 
 
 class _Document:
     """The document a reused converter is working on: its formulas decide its tokens."""
 
     protected: ProtectedText
+    resolve_link: LinkResolver | None = None
+    unresolved: list[str]
+
+    def toc_token(self) -> str:
+        """Return the text that marks where a [toc] was (no author's text holds it)."""
+        return f"{self.protected.prefix}TOC"
 
 
 class _DisplayMathSplitter(Treeprocessor):
@@ -194,12 +212,21 @@ class _MathExtension(Extension):
         md.treeprocessors.register(splitter, "math_display_splitter", 15)
 
 
-class _EmbedExtension(Extension):
-    """Reads Obsidian's ![[image.png]] embeds."""
+class _ObsidianExtension(Extension):
+    """Reads Obsidian's ![[image.png]] embeds, [[wikilinks]] and Typora's [toc] marker."""
+
+    def __init__(self, document: _Document, slugify: Callable[[str, str], str]) -> None:
+        super().__init__()
+        self.document = document
+        self.slugify = slugify
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
         # After code spans (190) and escapes (180), before links and images (160, 150).
         md.inlinePatterns.register(_EmbedProcessor(_EMBED_PATTERN, md), "obsidian_embed", 175)
+        links = WikilinkProcessor(md, self.document, self.slugify)
+        md.inlinePatterns.register(links, "obsidian_wikilink", 174)
+        # Before the table of contents (5), after inline parsing (20).
+        md.treeprocessors.register(TocMarker(md, self.document.toc_token), "toc_marker", 6)
 
 
 def _make_markdown(document: _Document) -> markdown.Markdown:
@@ -214,21 +241,30 @@ def _make_markdown(document: _Document) -> markdown.Markdown:
     configs = {
         "pymdownx.tasklist": {"custom_checkbox": False},
         "pymdownx.highlight": _HIGHLIGHT,
+        "pymdownx.superfences": _SUPERFENCES,
         "toc": {
+            # [toc] and [TOC] are TocMarker's, in any case.
+            "marker": "",
             "permalink": "#",
             "permalink_class": "headerlink",
             "permalink_title": "",
             "slugify": slugify,
         },
     }
-    extensions = [*_EXTENSIONS, _MathExtension(document), _EmbedExtension()]
+    extensions = [
+        *_EXTENSIONS,
+        _MathExtension(document),
+        _ObsidianExtension(document, slugify),
+        CalloutExtension(),
+        OpenDivExtension(),
+    ]
     return markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
 
 
 _converters = threading.local()
 
 
-def _converter(protected: ProtectedText) -> markdown.Markdown:
+def _converter(protected: ProtectedText, resolve_link: LinkResolver | None) -> markdown.Markdown:
     """Return this thread's Markdown converter, reset and aimed at a document.
 
     Building one loads sixteen extensions (a few milliseconds); a converter is reused by
@@ -240,6 +276,8 @@ def _converter(protected: ProtectedText) -> markdown.Markdown:
         state = _converters.state = (_make_markdown(document), document)
     md, document = state
     document.protected = protected
+    document.resolve_link = resolve_link
+    document.unresolved = []
     md.reset()
     return md
 
@@ -364,18 +402,28 @@ def _count_headings(tokens: list[dict]) -> int:
     return sum(1 + _count_headings(token.get("children", [])) for token in tokens)
 
 
-def render_markdown(body: str, *, resolve_image: ImageResolver | None = None) -> RenderResult:
+def render_markdown(
+    body: str,
+    *,
+    resolve_image: ImageResolver | None = None,
+    resolve_link: LinkResolver | None = None,
+) -> RenderResult:
     """Render a Markdown body (front matter already removed) to sanitized HTML.
 
     resolve_image maps each image src to the URL to show, None to leave it as written
-    (remote images), or MISSING_IMAGE to show the alt text in its place.
+    (remote images), or MISSING_IMAGE to show the alt text in its place. resolve_link maps
+    the note a [[wikilink]] names to its article's address, or None: the link's text then
+    shows alone, and the link is listed in unresolved_links.
     """
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     try:
         protected = protect_math(text)
-        md = _converter(protected)
-        article = md.convert(protected.text)
+        md = _converter(protected, resolve_link)
+        # After the math is protected: a %% inside a formula is TeX's, not a comment.
+        article = md.convert(strip_comments(protected.text))
         toc, heading_count = md.toc, _count_headings(md.toc_tokens)
+        document = _converters.state[1]
+        unresolved, toc_token = list(document.unresolved), document.toc_token()
     except Exception as error:  # a parser bug on odd input must not take the page down
         return _render_error(text, error)
     display_marker = re.compile(
@@ -388,12 +436,13 @@ def render_markdown(body: str, *, resolve_image: ImageResolver | None = None) ->
     missing_token = f"{protected.prefix}IMG"
     article, missing = _rewrite_images(article, resolve_image, image_sources, missing_token)
 
+    wrapper = _TOC_WRAPPER.match(toc)
+    toc = wrapper.group(1) if wrapper else toc
+    article = place_toc(article, toc_token, toc if heading_count else "")
     rendered, math_errors = _render_formulas(protected)
     article = _restore_math(article, protected, rendered)
     toc_html = ""
     if heading_count >= TOC_MIN_HEADINGS:
-        wrapper = _TOC_WRAPPER.match(toc)
-        toc = wrapper.group(1) if wrapper else toc
         toc_html = sanitize_html(_restore_math(toc, protected, rendered))
     # The stand-ins are added after sanitising: nh3 keeps no role or aria-label on a span,
     # and every piece of them is escaped here.
@@ -404,4 +453,5 @@ def render_markdown(body: str, *, resolve_image: ImageResolver | None = None) ->
         heading_count=heading_count,
         math_errors=math_errors,
         image_sources=image_sources,
+        unresolved_links=unresolved,
     )

@@ -82,6 +82,20 @@ _UNSAFE_STYLE_VALUE = re.compile(r"url\s*\(|expression|javascript|\\|@|fixed|sti
 # An opening <a> of nh3's output (attributes double-quoted) whose href leaves the site;
 # in-page links (#fn:1, headerlinks) stay bare.
 _EXTERNAL_LINK = re.compile(r'(<a\b[^>]*?\shref="(?:https?:|mailto:|//)[^"]*"[^>]*?)(?=/?>)', re.I)
+# Centring as Typora and GitHub READMEs write it: <p align="center">, <div align=center>,
+# <h1 align="center">, <center>. nh3 would drop the attribute (and the tag); it becomes an
+# allowed class instead (align-center, align-right, ...), which the site's CSS styles.
+_ALIGNABLE_TAG = re.compile(
+    r"""<(?P<name>div|p|h[1-6]|figure)(?P<attributes>(?:\s(?:[^>"']|"[^"]*"|'[^']*')*)?)>""", re.I
+)
+_ALIGN_ATTRIBUTE = re.compile(
+    r"""\salign\s*=\s*(?:"\s*(?P<q>[a-z]+)\s*"|'\s*(?P<s>[a-z]+)\s*'|(?P<b>[a-z]+)(?=[\s/>]|$))""",
+    re.I,
+)
+_CLASS_ATTRIBUTE = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_CENTER_TAG = re.compile(r"<(/?)center\b[^>]*>", re.I)
+_HAS_ALIGN = re.compile(r"\salign\s*=|<center\b", re.I)
+ALIGNMENTS = frozenset({"left", "center", "right", "justify"})
 _CONTENT_DROPPED = {"script", "style", "iframe", "object", "embed", "template", "noscript",
                     "textarea", "select", "title", "frameset", "frame", "applet"}  # fmt: skip
 
@@ -113,6 +127,32 @@ def _drop_unsafe_values(html: str) -> str:
     return _RISKY_STYLE.sub(clean, html)
 
 
+def _alignment_classes(html: str) -> str:
+    """Turn align attributes (and <center>) into align-* classes before nh3 sees them."""
+    if not _HAS_ALIGN.search(html):
+        return html
+
+    def tag(match: re.Match[str]) -> str:
+        attributes = match.group("attributes")
+        found = _ALIGN_ATTRIBUTE.search(attributes)
+        if found is None:
+            return match.group()
+        value = (found.group("q") or found.group("s") or found.group("b")).lower()
+        attributes = attributes[: found.start()] + attributes[found.end() :]
+        if value not in ALIGNMENTS:
+            return f"<{match.group('name')}{attributes}>"
+        existing = _CLASS_ATTRIBUTE.search(attributes)
+        if existing is None:
+            return f'<{match.group("name")} class="align-{value}"{attributes}>'
+        classes = next(group for group in existing.groups() if group is not None)
+        merged = html_lib.escape(f"{html_lib.unescape(classes)} align-{value}".strip(), quote=True)
+        attributes = attributes[: existing.start()] + attributes[existing.end() :]
+        return f'<{match.group("name")} class="{merged}"{attributes}>'
+
+    html = _ALIGNABLE_TAG.sub(tag, html)
+    return _CENTER_TAG.sub(lambda m: "</div>" if m.group(1) else '<div class="align-center">', html)
+
+
 @cache
 def _cleaner() -> nh3.Cleaner:
     """Return the allow-list, built once per process (building it costs a call's worth)."""
@@ -133,5 +173,5 @@ def _cleaner() -> nh3.Cleaner:
 
 def sanitize_html(html: str) -> str:
     """Return html reduced to the tags, attributes and URLs the article pipeline produces."""
-    cleaned = _cleaner().clean(html)
+    cleaned = _cleaner().clean(_alignment_classes(html))
     return _EXTERNAL_LINK.sub(r'\1 rel="noopener"', _drop_unsafe_values(cleaned))

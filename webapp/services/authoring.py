@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import DRAFT, PUBLISHED, Article, utcnow
 from .assets import media_prefix
 from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
+from .publishing.links import note_links
 from .publishing.single import ATTEMPTS
 from .publishing.writer import RETRYABLE
 from .search.indexer import remove_documents
@@ -148,7 +149,8 @@ def _save_once(article: Article, source: Source) -> SaveResult:
         return SaveResult(UNCHANGED)
     warnings: list[str] = []
     was_draft = front_matter_draft(article)
-    prepared = prepare(Task(source, linked_images(article), media_prefix()))
+    notes = note_links(source.body)
+    prepared = prepare(Task(source, linked_images(article), media_prefix(), notes=notes))
     now = utcnow()
     with ArticleWriter() as writer:
         writer.claim(article)

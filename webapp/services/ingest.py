@@ -253,7 +253,11 @@ def _upload_entries(
         kind = _kind(file.name)
         if kind == "document":
             path = upload_path(file.name)
-            yield from _document_entry(file.name, file.read(), beside, path, filenames[path])
+            # The others picked with it, which its [[links]] may name.
+            others = tuple(other for other in documents if other != path)
+            yield from _document_entry(
+                file.name, file.read(), beside, path, filenames[path], others=others
+            )
         elif kind == "zip":
             yield from _zip_entries(file, limits, opened)
     if pasted and pasted.strip():
@@ -306,8 +310,12 @@ def _document_entry(
     filename: str,
     *,
     bundle_root: str | None = None,
+    others: tuple[str, ...] = (),
 ) -> Iterator[Entry]:
-    """Decode one document; bundle_root is None for a file uploaded alone."""
+    """Decode one document; bundle_root is None for a file uploaded alone.
+
+    `others` are the paths of the documents uploaded beside it outside `files`.
+    """
     in_bundle = bundle_root is not None
     try:
         text = decode_text(data)
@@ -330,7 +338,7 @@ def _document_entry(
             f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit",
         )
     else:
-        yield Document(label, text, filename, files, path)
+        yield Document(label, text, filename, files, path, beside=others)
 
 
 def upload_path(name: str) -> str:

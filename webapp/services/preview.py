@@ -21,6 +21,7 @@ from .authoring import (
     normalise_newlines,
     status_after_edit,
 )
+from .publishing.links import note_links, unresolved_warning
 
 PREVIEW_ID = "preview"
 
@@ -99,9 +100,11 @@ def build_preview(text: str, article: Article | None = None) -> Preview:
         source = parse_source(text, filename=filename, timezone=site_timezone())
     except (FrontMatterError, MetadataError, TooLongError) as error:
         return Preview(error=describe_source_error(error))
-    rendered = render_source(source, resolve_image=resolve)
+    notes = note_links(source.body)
+    rendered = render_source(source, resolve_image=resolve, resolve_link=notes.get)
     warnings = [f"image not uploaded yet (readers see its alt text): {src}" for src in missing]
     warnings += [f"formula not rendered: {message}" for message in rendered.math_errors]
+    warnings += unresolved_warning(rendered.unresolved_links)
     draft = source.meta.draft
     if article is None:
         status = DRAFT if draft else PUBLISHED

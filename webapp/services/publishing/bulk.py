@@ -25,6 +25,7 @@ from ...content.images import ImageLoader
 from ...content.metadata import MetadataError, TooLongError
 from ..assets import media_prefix
 from ..bundle import FileSet
+from .links import note_links
 from .pool import RenderPool
 from .prepare import Prepared, Task, prepare
 from .results import REJECTED, FileResult
@@ -56,6 +57,9 @@ class Document:
     files: FileSet | None = None
     path: str | None = None  # the document's path among `files`
     load: ImageLoader | None = None  # or a loader of its image references
+    # Paths of the other documents uploaded with it outside `files` (picked together),
+    # which its [[links]] may name.
+    beside: tuple[str, ...] = ()
 
     def handle(self) -> tuple | None:
         """Return what a pool process needs to find this document's images, or None."""
@@ -145,8 +149,9 @@ class Publisher:
         handle = entry.handle()
         pooled = self.pool is not None and entry.load is None and handle is not None
         files = handle if pooled else entry.files
+        notes = note_links(source.body, entry.files, entry.path, entry.beside)
         staged.task = Task(
-            source, linked_images(article), self._prefix, files, entry.path, entry.load
+            source, linked_images(article), self._prefix, files, entry.path, entry.load, notes
         )
         if pooled:
             staged.rendering = self.pool.submit(staged.task)
@@ -225,6 +230,7 @@ class Publisher:
             files=entry.files,
             path=entry.path,
             load=entry.load,
+            beside=entry.beside,
         )
         staged.loaded = published.loaded
         return _result(entry.name, published)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ...content.document import Rendered, Source, render_source
 from ...content.images import ImageCollector, ImageFile, ImageLoader, UnsupportedImage
 from ..bundle import EntryError, FileSet, open_files
+from .links import unresolved_warning
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Task:
     files: FileSet | tuple | None = None
     path: str | None = None  # the document's own path among the files
     load: ImageLoader | None = None
+    # Where its [[wikilinks]] point, by the note name as written (links.note_links).
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,8 +71,10 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
         files = opened(task.files) if isinstance(task.files, tuple) else task.files
         load = file_loader(files, task.path, loaded)
     images = ImageCollector(load, task.linked, task.media_prefix)
-    rendered = render_source(task.source, resolve_image=images)
-    warnings = images.warnings + [
-        f"formula not rendered: {message}" for message in rendered.math_errors
-    ]
+    rendered = render_source(task.source, resolve_image=images, resolve_link=task.notes.get)
+    warnings = (
+        images.warnings
+        + [f"formula not rendered: {message}" for message in rendered.math_errors]
+        + unresolved_warning(rendered.unresolved_links)
+    )
     return Prepared(task.source, rendered, task.linked, images.found, images.used, loaded, warnings)

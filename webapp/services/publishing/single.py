@@ -10,6 +10,7 @@ from ...content.images import ImageLoader
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
+from .links import note_links
 from .prepare import Prepared, Task, prepare
 from .results import UNCHANGED
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
@@ -37,18 +38,21 @@ def publish_source(
     files: FileSet | None = None,
     path: str | None = None,
     load: ImageLoader | None = None,
+    beside: tuple[str, ...] = (),
 ) -> PublishResult:
     """Create or update the article a parsed document describes, through `writer`.
 
     `ready` is the document rendered beforehand (in a pool) against the images the article
     had then; it is rendered again here when the article turns out to link others.
+    `beside` names the other documents uploaded with it, which its [[links]] may name.
     """
     article = find_article(source, filename)
     if is_unchanged(article, source):
         return PublishResult(article, UNCHANGED)
     linked = linked_images(article)
     if ready is None or ready.linked != linked:
-        task = Task(source, linked, media_prefix(), files=files, path=path, load=load)
+        notes = note_links(source.body, files, path, beside)
+        task = Task(source, linked, media_prefix(), files, path, load, notes)
         ready = prepare(task)
     article, outcome = writer.publish(article, ready, filename)
     return PublishResult(article, outcome, list(ready.warnings), set(ready.loaded))
@@ -82,7 +86,8 @@ def rerender(article: Article) -> list[str]:
     source = parse_source(
         article.source_md, filename=article.source_filename, timezone=site_timezone()
     )
-    prepared = prepare(Task(source, linked_images(article), media_prefix()))
+    notes = note_links(source.body)
+    prepared = prepare(Task(source, linked_images(article), media_prefix(), notes=notes))
     title = article.title
     with ArticleWriter() as writer:
         writer.write(article, prepared)

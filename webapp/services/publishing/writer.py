@@ -29,7 +29,9 @@ from .results import CREATED, UPDATED
 # Bump when the pipeline's output changes: `flask rerender` re-renders older articles.
 # 2: missing images show their alt text, Obsidian embeds, "$ x^2$" math.
 # 3: feed_html (the body for feeds, formulas as MathML only).
-RENDER_VERSION = 3
+# 4: Obsidian callouts, [[wikilinks]], %%comments%%; ```mermaid diagrams; Typora's [toc];
+#    align="center" as a class; Markdown inside a <div> followed by a blank line.
+RENDER_VERSION = 4
 
 
 class Conflict(Exception):
