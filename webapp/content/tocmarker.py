@@ -37,10 +37,11 @@ def place_toc(html: str, token: str, toc_list: str) -> str:
     marker = f"<p>{token}</p>"
     if marker not in html:
         return html
-    placed = ""
-    if toc_list.strip():
-        placed = (
-            f'<div class="{INLINE_TOC_CLASS}"><details open><summary>Contents</summary>\n'
-            f"{toc_list}\n</details></div>"
-        )
+    if not toc_list.strip():
+        # No headings: nothing to place, and no blank line left where the marker was.
+        return html.replace(marker + "\n", "").replace(marker, "")
+    placed = (
+        f'<div class="{INLINE_TOC_CLASS}"><details open><summary>Contents</summary>\n'
+        f"{toc_list}\n</details></div>"
+    )
     return html.replace(marker, placed)
