@@ -146,3 +146,28 @@ def test_the_upload_page_reports_unresolved_links_and_the_preview_warns(signed_i
     )
     assert preview.status_code == 200
     assert "links to notes not found: [[Nowhere]]" in preview.get_data(as_text=True)
+
+
+def test_a_placed_toc_replaces_the_one_above_the_article(app, client):
+    headings = "## 一\n\n## 二\n\n## 三\n"
+    with app.app_context():
+        placed = publish(f"# Placed\n\nIntro.\n\n[toc]\n\n{headings}", filename="p.md").article
+        plain = publish(f"# Plain\n\n{headings}", filename="q.md").article
+        placed_slug, plain_slug = placed.slug, plain.slug
+    page = client.get(f"/posts/{placed_slug}/").get_data(as_text=True)
+    assert page.count('<a href="#一">一</a>') == 1
+    assert '<nav class="toc"' not in page and 'class="toc toc-inline"' in page
+    assert page.index("Intro.") < page.index("toc-inline")
+    other = client.get(f"/posts/{plain_slug}/").get_data(as_text=True)
+    assert '<nav class="toc"' in other and "toc-inline" not in other
+
+
+def test_only_pages_with_a_diagram_load_the_diagram_script(app, client):
+    with app.app_context():
+        drawn = publish("```mermaid\ngraph TD\n  A-->B\n```\n", filename="d.md").article.slug
+        plain = publish("```python\nprint(1)\n```\n", filename="e.md").article.slug
+    page = client.get(f"/posts/{drawn}/").get_data(as_text=True)
+    assert "/static/vendor/mermaid-" in page and "js/diagrams.js" in page
+    assert '<pre class="mermaid"><code>graph TD' in page
+    other = client.get(f"/posts/{plain}/").get_data(as_text=True)
+    assert "mermaid" not in other and "diagrams.js" not in other
