@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import tiny_png
 from webapp import create_app
+from webapp.content.imagelinks import undo_rewrite
 from webapp.extensions import db
-from webapp.models import DRAFT, Article, Category, Tag
+from webapp.models import DRAFT, Article, ArticleAddress, Category, Tag
 from webapp.services import transfer
+from webapp.services.assets import store_image
 from webapp.services.publishing import ArticleWriter, publish
 from webapp.services.schema import stamp_head
 
@@ -91,9 +94,20 @@ def snapshot(app) -> dict[str, dict]:
                     for link in article.images
                 },
                 "revisions": [(rev.source_md, rev.created_at) for rev in article.revisions],
+                "pinned": article.pinned,
+                "cover": cover_of(article, uploads),
+                "addresses": [(a.path, a.origin, a.created_at) for a in article.addresses],
             }
             for article in articles
         }
+
+
+def cover_of(article: Article, uploads: Path) -> tuple[str, bytes | None] | None:
+    """Return a cover as (URL, bytes of the stored image), the URL alone for a remote one."""
+    url = article.cover_url
+    if url is None or not url.startswith("/media/"):
+        return url
+    return ("/media/", (uploads / url.removeprefix("/media/")).read_bytes())
 
 
 def taxonomy(app) -> tuple[list[tuple], list[tuple[str, str]]]:
@@ -133,6 +147,50 @@ def fill_beyond_demo(app, runner) -> None:
         hidden.status = DRAFT
         db.session.add(Tag(name="Unused Tag", slug="unused-tag"))
         db.session.commit()
+    fill_moving_in(app)
+
+
+def fill_moving_in(app) -> None:
+    """Add what moving in brings: images in every syntax, clashing names, pins, covers, addresses."""
+    with app.app_context():
+        vault = publish(
+            "---\ntitle: Vault note\ncover: a/dot.png\n---\n"
+            '![one](a/dot.png "the title") and ![two](<b/dot.png>)\n\n'
+            '<img width="300" src="my%20pic%20(1).png">\n\n'
+            "![[wide.png|300]]\n\n"
+            "```markdown\n![example](a/dot.png)\n```\n\n"
+            "`![inline](a/dot.png)` ![far](https://example.com/x.png)\n",
+            filename="Vault note.md",
+            load_image={
+                "a/dot.png": PNG,
+                "b/dot.png": tiny_png(rgb=(1, 2, 3)),
+                "my pic (1).png": tiny_png(rgb=(4, 5, 6)),
+                "wide.png": tiny_png(8, 2),
+            }.get,
+        ).article
+        vault.pinned = True
+        vault.cover_url = "/media/" + next(
+            link.asset.filename for link in vault.images if link.reference == "a/dot.png"
+        )
+        vault.addresses = [
+            ArticleAddress(
+                path="/2024/01/18/vault-note",
+                origin="hexo",
+                created_at=datetime(2026, 2, 3, 4, 5, 6, 7),
+            ),
+            ArticleAddress(
+                path="/notes/vault", origin="author", created_at=datetime(2026, 2, 3, 4, 5, 7)
+            ),
+        ]
+        # The same image in another article, under another name; a cover of its own.
+        again = publish(
+            "---\ntitle: Reused\n---\n![same](pics/dot.png)\n",
+            load_image={"pics/dot.png": PNG}.get,
+        ).article
+        again.cover_url = "/media/" + store_image(tiny_png(rgb=(200, 0, 0))).filename
+        remote = db.session.scalar(select(Article).where(Article.slug == "work-in-progress"))
+        remote.cover_url = "https://cdn.example.com/cover.jpg"
+        db.session.commit()
 
 
 def test_export_then_import_into_an_empty_database_restores_everything(
@@ -150,7 +208,8 @@ def test_export_then_import_into_an_empty_database_restores_everything(
     binned = next(entry for entry in manifest["articles"] if entry["slug"] == "binned")
     assert binned["deleted_at"].startswith("2025-05-05T05:05:05.123456")
     for entry in manifest["articles"]:
-        assert (dest / entry["file"]).read_bytes() == before[entry["slug"]]["source_md"].encode()
+        exported = (dest / entry["file"]).read_text(encoding="utf-8")
+        assert undo_rewrite(exported, entry["rewrites"]) == before[entry["slug"]]["source_md"]
 
     restored = empty_app()
     result = restored.test_cli_runner().invoke(args=["import", str(dest)])
@@ -177,8 +236,9 @@ def test_zip_export_without_revisions_restores_articles_and_images(
     with zipfile.ZipFile(dest) as archive:
         names = archive.namelist()
     assert transfer.MANIFEST in names
-    assert not any(name.startswith("revisions/") for name in names)
-    assert sum(name.startswith("assets/") for name in names) == 6  # 4 demo SVGs, PNG, SVG
+    assert not any(name.startswith((".blog/", "revisions/", "assets/")) for name in names)
+    # Each article's images sit beside its index.md: the PNG once per article using it.
+    assert {"picture/dot.png", "picture/sq.svg", "reused/dot.png"} <= set(names)
     before = snapshot(app)
 
     restored = empty_app()
@@ -227,7 +287,7 @@ def test_an_exported_file_edited_before_import_updates_from_its_front_matter(app
         publish("---\ntitle: Old title\ntags: [a]\n---\nBody.\n", filename="post.md")
     dest = tmp_path / "out"
     assert runner.invoke(args=["export", str(dest)]).exit_code == 0
-    (dest / "articles/old-title.md").write_text(
+    (dest / "old-title/index.md").write_text(
         "---\ntitle: New title\ntags: [b]\ndraft: true\n---\nBody, edited.\n", encoding="utf-8"
     )
     result = runner.invoke(args=["import", str(dest)])
@@ -243,7 +303,7 @@ def test_an_exported_file_edited_to_a_too_long_title_is_rejected_by_name(app, ru
         publish("---\ntitle: Short\n---\nBody.\n", filename="post.md")
     dest = tmp_path / "out"
     assert runner.invoke(args=["export", str(dest)]).exit_code == 0
-    (dest / "articles/short.md").write_text(
+    (dest / "short/index.md").write_text(
         f"---\ntitle: {'长' * 501}\n---\nBody, edited.\n", encoding="utf-8"
     )
     result = runner.invoke(args=["import", str(dest)])
@@ -329,13 +389,13 @@ def test_a_broken_export_entry_is_rejected_and_the_rest_restored(app, runner, em
         publish("---\ntitle: Three\n---\nThird.\n")
     dest = tmp_path / "out"
     assert runner.invoke(args=["export", str(dest)]).exit_code == 0
-    (dest / "articles" / "two.md").unlink()
-    (dest / "articles" / "three.md").write_bytes("---\ntitle: Three\n---\n三".encode("gb18030"))
+    (dest / "two" / "index.md").unlink()
+    (dest / "three" / "index.md").write_bytes("---\ntitle: Three\n---\n三".encode("gb18030"))
     restored = empty_app()
     result = restored.test_cli_runner().invoke(args=["import", str(dest)])
     assert result.exit_code == 1
-    assert "articles/two.md: file missing from the export" in result.output
-    assert "articles/three.md: not UTF-8" in result.output
+    assert "two/index.md: file missing from the export" in result.output
+    assert "three/index.md: not UTF-8" in result.output
     assert "1 created, 0 updated, 0 unchanged, 2 rejected" in result.output
     assert list(snapshot(restored)) == ["one"]
 
@@ -360,7 +420,7 @@ def test_a_failure_in_the_middle_keeps_earlier_articles_and_leaves_no_orphan_ima
     monkeypatch.setattr(ArticleWriter, "write", failing)
     result = restored.test_cli_runner().invoke(args=["import", str(dest)])
     assert result.exit_code == 1
-    assert "second.md: unexpected error: RuntimeError: disk on fire" in result.output
+    assert "second/index.md: unexpected error: RuntimeError: disk on fire" in result.output
     assert sorted(snapshot(restored)) == ["first", "third"]
     uploads = Path(restored.instance_path) / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
@@ -394,7 +454,7 @@ def test_export_refuses_to_overwrite_unless_forced(app, runner, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["mine.txt"]
     result = runner.invoke(args=["export", str(folder), "--force"])
     assert result.exit_code == 0, result.output
-    assert (folder / "articles" / "kept.md").is_file()
+    assert (folder / "kept" / "index.md").is_file()
     assert (folder / "mine.txt").read_text(encoding="utf-8") == "my notes"
 
     archive = tmp_path / "out.zip"

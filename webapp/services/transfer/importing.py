@@ -28,6 +28,7 @@ class ImportPlan:
     kind: str  # "export" (has a manifest) or "files" (plain Markdown and images)
     is_zip: bool
     total: int
+    accounts: int = 0  # accounts an export holds (made with --accounts)
 
 
 def plan_import(path: Path) -> ImportPlan:
@@ -36,12 +37,17 @@ def plan_import(path: Path) -> ImportPlan:
         is_zip = False
     elif path.is_file() and zipfile.is_zipfile(path):
         is_zip = True
+    elif path.is_file() and path.suffix.lower() == ".zip":
+        raise ValueError(f"{path} is not a readable zip file: it is damaged or not a zip")
     else:
         raise ValueError(f"{path} is neither a folder nor a zip file")
     if is_export(path):
         with Archive(path) as archive:
-            total = len(archive.manifest()["articles"])
-        return ImportPlan(path, "export", is_zip, total)
+            manifest = archive.manifest()
+        accounts = manifest.get("accounts")
+        users = accounts.get("users") if isinstance(accounts, dict) else None
+        count = len(users) if isinstance(users, list) else 0
+        return ImportPlan(path, "export", is_zip, len(manifest["articles"]), count)
     return ImportPlan(path, "files", is_zip, _count_documents(path))
 
 
