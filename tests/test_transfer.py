@@ -10,19 +10,21 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import tiny_png
 from webapp import create_app
-from webapp.content.imagelinks import undo_rewrite
+from webapp.content.imagelinks import EMBED, image_links, undo_rewrite
 from webapp.extensions import db
-from webapp.models import DRAFT, Article, ArticleAddress, Category, Tag
-from webapp.services import transfer
+from webapp.models import DRAFT, ApiToken, Article, ArticleAddress, Category, Tag
+from webapp.services import accounts, transfer
 from webapp.services.assets import store_image
 from webapp.services.publishing import ArticleWriter, publish
 from webapp.services.schema import stamp_head
+from webapp.services.tokens import create_token
 
 # A 1×1 PNG.
 PNG = base64.b64decode(
@@ -495,3 +497,180 @@ def test_an_export_folder_zipped_by_hand_is_restored(app, runner, empty_app, tmp
     assert result.exit_code == 0, result.output
     assert "blog export, 1 document)" in result.output
     assert snapshot(restored) == before
+
+
+def exported_links(root: Path) -> list[tuple[Path, str, Path]]:
+    """Return (index.md, path as written, file it means) for every image link in an export.
+
+    Resolved as Typora and Obsidian do: Markdown and <img> paths from the note's folder,
+    an Obsidian embed with a folder in it from the vault's root.
+    """
+    found = []
+    for note in sorted(root.rglob("index.md")):
+        text = note.read_text(encoding="utf-8")
+        for link in image_links(text):
+            if "://" in link.path:
+                continue
+            base = root if link.kind == EMBED else note.parent
+            found.append((note, link.path, base / unquote(link.path)))
+    return found
+
+
+def test_every_exported_note_finds_its_images_beside_it(app, runner, tmp_path):
+    fill_beyond_demo(app, runner)
+    dest = tmp_path / "vault"
+    assert runner.invoke(args=["export", str(dest), "--revisions"]).exit_code == 0
+    links = exported_links(dest)
+    assert len(links) >= 10
+    for note, written, target in links:
+        assert target.is_file(), f"{note.relative_to(dest)}: {written} does not exist"
+        if written.endswith(".png") and "/" not in written:
+            assert target.parent == note.parent
+    with app.app_context():
+        stored = {
+            link.asset.sha256
+            for article in db.session.scalars(select(Article))
+            for link in article.images
+        }
+    assert {hashlib.sha256(target.read_bytes()).hexdigest() for *_, target in links} <= stored
+
+    note = (dest / "vault-note" / "index.md").read_text(encoding="utf-8")
+    # Two files named dot.png become dot.png and dot-2.png; "my pic (1).png" a safe name.
+    assert '![one](dot.png "the title") and ![two](dot-2.png)' in note
+    assert '<img width="300" src="my-pic-1.png">' in note
+    assert "![[vault-note/wide.png|300]]" in note
+    # Code keeps its example paths, remote images stay remote, front matter is untouched.
+    assert "```markdown\n![example](a/dot.png)\n```" in note
+    assert "`![inline](a/dot.png)` ![far](https://example.com/x.png)" in note
+    assert note.startswith("---\ntitle: Vault note\ncover: a/dot.png\n---\n")
+    assert (dest / "vault-note" / "dot.png").read_bytes() == PNG
+    assert (dest / "reused" / "dot.png").read_bytes() == PNG  # copied into each folder
+
+    assert (dest / "drafts" / "work-in-progress" / "index.md").is_file()
+    assert (dest / "drafts" / "hidden" / "index.md").is_file()
+    assert (dest / "trash" / "binned" / "index.md").is_file()
+    assert not (dest / "binned").exists() and not (dest / "work-in-progress").exists()
+    revisions = list((dest / ".blog" / "revisions").rglob("*.md"))
+    assert revisions and not (dest / "revisions").exists()
+    manifest = json.loads((dest / transfer.MANIFEST).read_text(encoding="utf-8"))
+    vault = next(entry for entry in manifest["articles"] if entry["slug"] == "vault-note")
+    assert vault["pinned"] is True
+    assert vault["cover"]["file"] == "vault-note/dot.png"
+    assert vault["images"]["b/dot.png"]["file"] == "vault-note/dot-2.png"
+    assert [a["path"] for a in vault["addresses"]] == ["/2024/01/18/vault-note", "/notes/vault"]
+    reused = next(entry for entry in manifest["articles"] if entry["slug"] == "reused")
+    assert reused["cover"]["file"] == "reused/cover.png"
+    assert (dest / "reused" / "cover.png").read_bytes() == tiny_png(rgb=(200, 0, 0))
+
+
+def test_an_index_md_edited_in_an_editor_restores_with_its_new_image(app, runner, tmp_path):
+    with app.app_context():
+        publish("---\ntitle: Edited\n---\n![p](img/p.png)\n", load_image={"img/p.png": PNG}.get)
+    dest = tmp_path / "vault"
+    assert runner.invoke(args=["export", str(dest)]).exit_code == 0
+    note = dest / "edited" / "index.md"
+    assert note.read_text(encoding="utf-8").endswith("![p](p.png)\n")
+    (dest / "edited" / "new.png").write_bytes(tiny_png(rgb=(9, 9, 9)))
+    note.write_text(
+        "---\ntitle: Edited\n---\n![p](p.png)\n\n![[edited/new.png]]\n", encoding="utf-8"
+    )
+    result = runner.invoke(args=["import", str(dest)])
+    assert "1 updated" in result.output, result.output
+    row = snapshot(app)["edited"]
+    assert set(row["image_bytes"].values()) == {PNG, tiny_png(rgb=(9, 9, 9))}
+    assert "image not in the upload" not in result.output
+
+
+def test_accounts_are_exported_only_when_asked(app, runner, empty_app, tmp_path):
+    with app.app_context():
+        user = accounts.create_user("writer", "a long enough password")
+        create_token(user, "laptop")
+        publish("---\ntitle: One\n---\nBody.\n")
+        hashes = (user.password_hash, db.session.scalar(select(ApiToken.token_hash)))
+    plain, full = tmp_path / "plain.zip", tmp_path / "full.zip"
+    assert "password" not in runner.invoke(args=["export", str(plain)]).output
+    result = runner.invoke(args=["export", str(full), "--accounts"])
+    assert result.exit_code == 0, result.output
+    assert "1 account with password and API token hashes: keep it private" in result.output
+    with zipfile.ZipFile(plain) as archive:
+        manifest = archive.read(transfer.MANIFEST).decode()
+    assert "accounts" not in json.loads(manifest) and hashes[0] not in manifest
+    with zipfile.ZipFile(full) as archive:
+        users = json.loads(archive.read(transfer.MANIFEST))["accounts"]
+    assert users["users"][0]["password_hash"] == hashes[0]
+    assert users["tokens"][0]["token_hash"] == hashes[1]
+
+    restored = empty_app()
+    result = restored.test_cli_runner().invoke(args=["import", str(full)])
+    assert result.exit_code == 0, result.output
+    assert "holds 1 account: those missing here are added" in result.output
+    with restored.app_context():
+        user = accounts.find_user("writer")
+        assert (user.password_hash, db.session.scalar(select(ApiToken.token_hash))) == hashes
+    again = restored.test_cli_runner().invoke(args=["import", str(plain)])
+    assert again.exit_code == 0 and "holds" not in again.output
+
+
+def test_an_export_of_the_first_format_still_restores(app, runner, tmp_path):
+    sha = hashlib.sha256(PNG).hexdigest()
+    old = tmp_path / "old"
+    (old / "articles").mkdir(parents=True)
+    (old / "assets").mkdir()
+    (old / "assets" / f"{sha}.png").write_bytes(PNG)
+    source = "---\ntitle: Old format\ntags: [a]\n---\n![dot](img/dot.png)\n"
+    (old / "articles" / "old-format.md").write_text(source, encoding="utf-8")
+    manifest = {
+        "format": "blog-export",
+        "version": 1,
+        "revisions": False,
+        "categories": [],
+        "tags": [{"name": "a", "slug": "a"}],
+        "assets": {sha: {"mime_type": "image/png", "size": len(PNG), "file": f"assets/{sha}.png"}},
+        "articles": [
+            {
+                "file": "articles/old-format.md",
+                "slug": "old-format",
+                "title": "Old format",
+                "source_sha256": hashlib.sha256(source.encode()).hexdigest(),
+                "status": "published",
+                "deleted_at": None,
+                "created_at": "2024-01-02T03:04:05.000000Z",
+                "published_at": "2024-01-02T03:04:05.000000Z",
+                "updated_at": "2024-02-02T03:04:05.000000Z",
+                "source_filename": "old-format.md",
+                "category": None,
+                "tags": ["a"],
+                "images": {"img/dot.png": sha},
+            }
+        ],
+    }
+    (old / transfer.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    result = runner.invoke(args=["import", str(old)])
+    assert result.exit_code == 0, result.output
+    row = snapshot(app)["old-format"]
+    assert row["source_md"] == source and row["image_bytes"] == {sha: PNG}
+    assert row["updated_at"] == datetime(2024, 2, 2, 3, 4, 5)
+    assert (row["pinned"], row["cover"], row["addresses"]) == (False, None, [])
+
+
+def test_a_damaged_or_foreign_zip_is_refused_by_name(app, runner, tmp_path):
+    with app.app_context():
+        publish("---\ntitle: One\n---\n" + "Body. " * 200)
+    good = tmp_path / "good.zip"
+    assert runner.invoke(args=["export", str(good)]).exit_code == 0
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(good.read_bytes()[:200])
+    result = runner.invoke(args=["import", str(truncated)])
+    assert result.exit_code == 1
+    assert f"{truncated} is not a readable zip file: it is damaged or not a zip" in result.output
+
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as archive:
+        info = archive.getinfo("one/index.md")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 5 : start + 25] = b"\xff" * 20
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(bytes(data))
+    result = runner.invoke(args=["import", str(corrupt)])
+    assert result.exit_code == 1
+    assert "one/index.md: one/index.md is damaged in the zip" in result.output

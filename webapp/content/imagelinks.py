@@ -30,7 +30,11 @@ _INLINE_IMAGE = re.compile(
     r"!\[(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]\([ \t]*\n?[ \t]*"
     r"(?P<dest><[^<>\n]*>|(?:[^\s()\\]|\\.|\([^\s()]*\))+)"
 )
-_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*(?P<dest><[^<>\n]*>|\S+)", re.MULTILINE)
+_DEFINITION = re.compile(
+    r"^ {0,3}\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<dest><[^<>\n]*>|\S+)", re.MULTILINE
+)
+# ![alt][label], ![label][] and ![label]: images whose path is in a definition.
+_REFERENCE_IMAGE = re.compile(r"!\[(?P<alt>[^\[\]\n]*)\](?:\[(?P<label>[^\[\]\n]*)\])?(?![(\[])")
 _IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _SRC_ATTR = re.compile(
     r"""\ssrc\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'>]+))""", re.IGNORECASE
@@ -122,11 +126,18 @@ def image_links(text: str) -> list[ImageLink]:
     """Return every image path written in the body, outside code, in order."""
     start = body_start(text)
     links: list[ImageLink] = []
-    for begin, end in _outside(text, start, _code_spans(text, start)):
+    stretches = _outside(text, start, _code_spans(text, start))
+    labels = {
+        _label(match.group("label") or match.group("alt"))
+        for begin, end in stretches
+        for match in _REFERENCE_IMAGE.finditer(text, begin, end)
+    }
+    for begin, end in stretches:
         for match in _INLINE_IMAGE.finditer(text, begin, end):
             links.append(_link(match, "dest", MARKDOWN))
         for match in _DEFINITION.finditer(text, begin, end):
-            links.append(_link(match, "dest", MARKDOWN))
+            if _label(match.group("label")) in labels:
+                links.append(_link(match, "dest", MARKDOWN))
         for match in _EMBED.finditer(text, begin, end):
             links.append(_link(match, "dest", EMBED))
         for tag in _IMG_TAG.finditer(text, begin, end):
@@ -143,6 +154,11 @@ def image_links(text: str) -> list[ImageLink]:
         if not kept or link.start >= kept[-1].end:
             kept.append(link)
     return kept
+
+
+def _label(label: str) -> str:
+    """Return a reference label as Markdown matches it: case and spacing ignored."""
+    return " ".join(label.split()).casefold()
 
 
 def _link(match: re.Match[str], group: str, kind: str) -> ImageLink:
