@@ -386,13 +386,13 @@ def test_reimporting_an_export_reports_every_file_in_order(app, runner, tmp_path
         for n in range(5):
             publish(post(n), filename=f"post-{n}.md")
     assert runner.invoke(args=["export", str(tmp_path / "export")]).exit_code == 0
-    (tmp_path / "export" / "articles" / "post-02.md").write_text(post(2, "Edited."), "utf-8")
+    (tmp_path / "export" / "post-02" / "index.md").write_text(post(2, "Edited."), "utf-8")
     result = runner.invoke(args=["import", str(tmp_path / "export")])
     assert result.exit_code == 0, result.output
     with app.app_context():
         files = db.session.scalars(select(JobFile).order_by(JobFile.position)).all()
         assert [(f.position, f.name, f.outcome) for f in files] == [
-            (n, f"articles/post-{n:02d}.md", "updated" if n == 2 else "unchanged") for n in range(5)
+            (n, f"post-{n:02d}/index.md", "updated" if n == 2 else "unchanged") for n in range(5)
         ]
         assert db.session.get(Job, 1).done == 5
 

@@ -10,16 +10,21 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import tiny_png
 from webapp import create_app
+from webapp.content.imagelinks import EMBED, image_links, undo_rewrite
 from webapp.extensions import db
-from webapp.models import DRAFT, Article, Category, Tag
-from webapp.services import transfer
+from webapp.models import DRAFT, ApiToken, Article, ArticleAddress, Category, Tag
+from webapp.services import accounts, transfer
+from webapp.services.assets import store_image
 from webapp.services.publishing import ArticleWriter, publish
 from webapp.services.schema import stamp_head
+from webapp.services.tokens import create_token
 
 # A 1×1 PNG.
 PNG = base64.b64decode(
@@ -91,9 +96,20 @@ def snapshot(app) -> dict[str, dict]:
                     for link in article.images
                 },
                 "revisions": [(rev.source_md, rev.created_at) for rev in article.revisions],
+                "pinned": article.pinned,
+                "cover": cover_of(article, uploads),
+                "addresses": [(a.path, a.origin, a.created_at) for a in article.addresses],
             }
             for article in articles
         }
+
+
+def cover_of(article: Article, uploads: Path) -> tuple[str, bytes | None] | None:
+    """Return a cover as (URL, bytes of the stored image), the URL alone for a remote one."""
+    url = article.cover_url
+    if url is None or not url.startswith("/media/"):
+        return url
+    return ("/media/", (uploads / url.removeprefix("/media/")).read_bytes())
 
 
 def taxonomy(app) -> tuple[list[tuple], list[tuple[str, str]]]:
@@ -133,6 +149,50 @@ def fill_beyond_demo(app, runner) -> None:
         hidden.status = DRAFT
         db.session.add(Tag(name="Unused Tag", slug="unused-tag"))
         db.session.commit()
+    fill_moving_in(app)
+
+
+def fill_moving_in(app) -> None:
+    """Add what moving in brings: images in every syntax, clashing names, pins, covers, addresses."""
+    with app.app_context():
+        vault = publish(
+            "---\ntitle: Vault note\ncover: a/dot.png\n---\n"
+            '![one](a/dot.png "the title") and ![two](<b/dot.png>)\n\n'
+            '<img width="300" src="my%20pic%20(1).png">\n\n'
+            "![[wide.png|300]]\n\n"
+            "```markdown\n![example](a/dot.png)\n```\n\n"
+            "`![inline](a/dot.png)` ![far](https://example.com/x.png)\n",
+            filename="Vault note.md",
+            load_image={
+                "a/dot.png": PNG,
+                "b/dot.png": tiny_png(rgb=(1, 2, 3)),
+                "my pic (1).png": tiny_png(rgb=(4, 5, 6)),
+                "wide.png": tiny_png(8, 2),
+            }.get,
+        ).article
+        vault.pinned = True
+        vault.cover_url = "/media/" + next(
+            link.asset.filename for link in vault.images if link.reference == "a/dot.png"
+        )
+        vault.addresses = [
+            ArticleAddress(
+                path="/2024/01/18/vault-note",
+                origin="hexo",
+                created_at=datetime(2026, 2, 3, 4, 5, 6, 7),
+            ),
+            ArticleAddress(
+                path="/notes/vault", origin="author", created_at=datetime(2026, 2, 3, 4, 5, 7)
+            ),
+        ]
+        # The same image in another article, under another name; a cover of its own.
+        again = publish(
+            "---\ntitle: Reused\n---\n![same](pics/dot.png)\n",
+            load_image={"pics/dot.png": PNG}.get,
+        ).article
+        again.cover_url = "/media/" + store_image(tiny_png(rgb=(200, 0, 0))).filename
+        remote = db.session.scalar(select(Article).where(Article.slug == "work-in-progress"))
+        remote.cover_url = "https://cdn.example.com/cover.jpg"
+        db.session.commit()
 
 
 def test_export_then_import_into_an_empty_database_restores_everything(
@@ -150,7 +210,8 @@ def test_export_then_import_into_an_empty_database_restores_everything(
     binned = next(entry for entry in manifest["articles"] if entry["slug"] == "binned")
     assert binned["deleted_at"].startswith("2025-05-05T05:05:05.123456")
     for entry in manifest["articles"]:
-        assert (dest / entry["file"]).read_bytes() == before[entry["slug"]]["source_md"].encode()
+        exported = (dest / entry["file"]).read_text(encoding="utf-8")
+        assert undo_rewrite(exported, entry["rewrites"]) == before[entry["slug"]]["source_md"]
 
     restored = empty_app()
     result = restored.test_cli_runner().invoke(args=["import", str(dest)])
@@ -177,8 +238,9 @@ def test_zip_export_without_revisions_restores_articles_and_images(
     with zipfile.ZipFile(dest) as archive:
         names = archive.namelist()
     assert transfer.MANIFEST in names
-    assert not any(name.startswith("revisions/") for name in names)
-    assert sum(name.startswith("assets/") for name in names) == 6  # 4 demo SVGs, PNG, SVG
+    assert not any(name.startswith((".blog/", "revisions/", "assets/")) for name in names)
+    # Each article's images sit beside its index.md: the PNG once per article using it.
+    assert {"picture/dot.png", "picture/sq.svg", "reused/dot.png"} <= set(names)
     before = snapshot(app)
 
     restored = empty_app()
@@ -227,7 +289,7 @@ def test_an_exported_file_edited_before_import_updates_from_its_front_matter(app
         publish("---\ntitle: Old title\ntags: [a]\n---\nBody.\n", filename="post.md")
     dest = tmp_path / "out"
     assert runner.invoke(args=["export", str(dest)]).exit_code == 0
-    (dest / "articles/old-title.md").write_text(
+    (dest / "old-title/index.md").write_text(
         "---\ntitle: New title\ntags: [b]\ndraft: true\n---\nBody, edited.\n", encoding="utf-8"
     )
     result = runner.invoke(args=["import", str(dest)])
@@ -243,7 +305,7 @@ def test_an_exported_file_edited_to_a_too_long_title_is_rejected_by_name(app, ru
         publish("---\ntitle: Short\n---\nBody.\n", filename="post.md")
     dest = tmp_path / "out"
     assert runner.invoke(args=["export", str(dest)]).exit_code == 0
-    (dest / "articles/short.md").write_text(
+    (dest / "short/index.md").write_text(
         f"---\ntitle: {'长' * 501}\n---\nBody, edited.\n", encoding="utf-8"
     )
     result = runner.invoke(args=["import", str(dest)])
@@ -329,13 +391,13 @@ def test_a_broken_export_entry_is_rejected_and_the_rest_restored(app, runner, em
         publish("---\ntitle: Three\n---\nThird.\n")
     dest = tmp_path / "out"
     assert runner.invoke(args=["export", str(dest)]).exit_code == 0
-    (dest / "articles" / "two.md").unlink()
-    (dest / "articles" / "three.md").write_bytes("---\ntitle: Three\n---\n三".encode("gb18030"))
+    (dest / "two" / "index.md").unlink()
+    (dest / "three" / "index.md").write_bytes("---\ntitle: Three\n---\n三".encode("gb18030"))
     restored = empty_app()
     result = restored.test_cli_runner().invoke(args=["import", str(dest)])
     assert result.exit_code == 1
-    assert "articles/two.md: file missing from the export" in result.output
-    assert "articles/three.md: not UTF-8" in result.output
+    assert "two/index.md: file missing from the export" in result.output
+    assert "three/index.md: not UTF-8" in result.output
     assert "1 created, 0 updated, 0 unchanged, 2 rejected" in result.output
     assert list(snapshot(restored)) == ["one"]
 
@@ -360,7 +422,7 @@ def test_a_failure_in_the_middle_keeps_earlier_articles_and_leaves_no_orphan_ima
     monkeypatch.setattr(ArticleWriter, "write", failing)
     result = restored.test_cli_runner().invoke(args=["import", str(dest)])
     assert result.exit_code == 1
-    assert "second.md: unexpected error: RuntimeError: disk on fire" in result.output
+    assert "second/index.md: unexpected error: RuntimeError: disk on fire" in result.output
     assert sorted(snapshot(restored)) == ["first", "third"]
     uploads = Path(restored.instance_path) / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
@@ -394,7 +456,7 @@ def test_export_refuses_to_overwrite_unless_forced(app, runner, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["mine.txt"]
     result = runner.invoke(args=["export", str(folder), "--force"])
     assert result.exit_code == 0, result.output
-    assert (folder / "articles" / "kept.md").is_file()
+    assert (folder / "kept" / "index.md").is_file()
     assert (folder / "mine.txt").read_text(encoding="utf-8") == "my notes"
 
     archive = tmp_path / "out.zip"
@@ -435,3 +497,180 @@ def test_an_export_folder_zipped_by_hand_is_restored(app, runner, empty_app, tmp
     assert result.exit_code == 0, result.output
     assert "blog export, 1 document)" in result.output
     assert snapshot(restored) == before
+
+
+def exported_links(root: Path) -> list[tuple[Path, str, Path]]:
+    """Return (index.md, path as written, file it means) for every image link in an export.
+
+    Resolved as Typora and Obsidian do: Markdown and <img> paths from the note's folder,
+    an Obsidian embed with a folder in it from the vault's root.
+    """
+    found = []
+    for note in sorted(root.rglob("index.md")):
+        text = note.read_text(encoding="utf-8")
+        for link in image_links(text):
+            if "://" in link.path:
+                continue
+            base = root if link.kind == EMBED else note.parent
+            found.append((note, link.path, base / unquote(link.path)))
+    return found
+
+
+def test_every_exported_note_finds_its_images_beside_it(app, runner, tmp_path):
+    fill_beyond_demo(app, runner)
+    dest = tmp_path / "vault"
+    assert runner.invoke(args=["export", str(dest), "--revisions"]).exit_code == 0
+    links = exported_links(dest)
+    assert len(links) >= 10
+    for note, written, target in links:
+        assert target.is_file(), f"{note.relative_to(dest)}: {written} does not exist"
+        if written.endswith(".png") and "/" not in written:
+            assert target.parent == note.parent
+    with app.app_context():
+        stored = {
+            link.asset.sha256
+            for article in db.session.scalars(select(Article))
+            for link in article.images
+        }
+    assert {hashlib.sha256(target.read_bytes()).hexdigest() for *_, target in links} <= stored
+
+    note = (dest / "vault-note" / "index.md").read_text(encoding="utf-8")
+    # Two files named dot.png become dot.png and dot-2.png; "my pic (1).png" a safe name.
+    assert '![one](dot.png "the title") and ![two](dot-2.png)' in note
+    assert '<img width="300" src="my-pic-1.png">' in note
+    assert "![[vault-note/wide.png|300]]" in note
+    # Code keeps its example paths, remote images stay remote, front matter is untouched.
+    assert "```markdown\n![example](a/dot.png)\n```" in note
+    assert "`![inline](a/dot.png)` ![far](https://example.com/x.png)" in note
+    assert note.startswith("---\ntitle: Vault note\ncover: a/dot.png\n---\n")
+    assert (dest / "vault-note" / "dot.png").read_bytes() == PNG
+    assert (dest / "reused" / "dot.png").read_bytes() == PNG  # copied into each folder
+
+    assert (dest / "drafts" / "work-in-progress" / "index.md").is_file()
+    assert (dest / "drafts" / "hidden" / "index.md").is_file()
+    assert (dest / "trash" / "binned" / "index.md").is_file()
+    assert not (dest / "binned").exists() and not (dest / "work-in-progress").exists()
+    revisions = list((dest / ".blog" / "revisions").rglob("*.md"))
+    assert revisions and not (dest / "revisions").exists()
+    manifest = json.loads((dest / transfer.MANIFEST).read_text(encoding="utf-8"))
+    vault = next(entry for entry in manifest["articles"] if entry["slug"] == "vault-note")
+    assert vault["pinned"] is True
+    assert vault["cover"]["file"] == "vault-note/dot.png"
+    assert vault["images"]["b/dot.png"]["file"] == "vault-note/dot-2.png"
+    assert [a["path"] for a in vault["addresses"]] == ["/2024/01/18/vault-note", "/notes/vault"]
+    reused = next(entry for entry in manifest["articles"] if entry["slug"] == "reused")
+    assert reused["cover"]["file"] == "reused/cover.png"
+    assert (dest / "reused" / "cover.png").read_bytes() == tiny_png(rgb=(200, 0, 0))
+
+
+def test_an_index_md_edited_in_an_editor_restores_with_its_new_image(app, runner, tmp_path):
+    with app.app_context():
+        publish("---\ntitle: Edited\n---\n![p](img/p.png)\n", load_image={"img/p.png": PNG}.get)
+    dest = tmp_path / "vault"
+    assert runner.invoke(args=["export", str(dest)]).exit_code == 0
+    note = dest / "edited" / "index.md"
+    assert note.read_text(encoding="utf-8").endswith("![p](p.png)\n")
+    (dest / "edited" / "new.png").write_bytes(tiny_png(rgb=(9, 9, 9)))
+    note.write_text(
+        "---\ntitle: Edited\n---\n![p](p.png)\n\n![[edited/new.png]]\n", encoding="utf-8"
+    )
+    result = runner.invoke(args=["import", str(dest)])
+    assert "1 updated" in result.output, result.output
+    row = snapshot(app)["edited"]
+    assert set(row["image_bytes"].values()) == {PNG, tiny_png(rgb=(9, 9, 9))}
+    assert "image not in the upload" not in result.output
+
+
+def test_accounts_are_exported_only_when_asked(app, runner, empty_app, tmp_path):
+    with app.app_context():
+        user = accounts.create_user("writer", "a long enough password")
+        create_token(user, "laptop")
+        publish("---\ntitle: One\n---\nBody.\n")
+        hashes = (user.password_hash, db.session.scalar(select(ApiToken.token_hash)))
+    plain, full = tmp_path / "plain.zip", tmp_path / "full.zip"
+    assert "password" not in runner.invoke(args=["export", str(plain)]).output
+    result = runner.invoke(args=["export", str(full), "--accounts"])
+    assert result.exit_code == 0, result.output
+    assert "1 account with password and API token hashes: keep it private" in result.output
+    with zipfile.ZipFile(plain) as archive:
+        manifest = archive.read(transfer.MANIFEST).decode()
+    assert "accounts" not in json.loads(manifest) and hashes[0] not in manifest
+    with zipfile.ZipFile(full) as archive:
+        users = json.loads(archive.read(transfer.MANIFEST))["accounts"]
+    assert users["users"][0]["password_hash"] == hashes[0]
+    assert users["tokens"][0]["token_hash"] == hashes[1]
+
+    restored = empty_app()
+    result = restored.test_cli_runner().invoke(args=["import", str(full)])
+    assert result.exit_code == 0, result.output
+    assert "holds 1 account: those missing here are added" in result.output
+    with restored.app_context():
+        user = accounts.find_user("writer")
+        assert (user.password_hash, db.session.scalar(select(ApiToken.token_hash))) == hashes
+    again = restored.test_cli_runner().invoke(args=["import", str(plain)])
+    assert again.exit_code == 0 and "holds" not in again.output
+
+
+def test_an_export_of_the_first_format_still_restores(app, runner, tmp_path):
+    sha = hashlib.sha256(PNG).hexdigest()
+    old = tmp_path / "old"
+    (old / "articles").mkdir(parents=True)
+    (old / "assets").mkdir()
+    (old / "assets" / f"{sha}.png").write_bytes(PNG)
+    source = "---\ntitle: Old format\ntags: [a]\n---\n![dot](img/dot.png)\n"
+    (old / "articles" / "old-format.md").write_text(source, encoding="utf-8")
+    manifest = {
+        "format": "blog-export",
+        "version": 1,
+        "revisions": False,
+        "categories": [],
+        "tags": [{"name": "a", "slug": "a"}],
+        "assets": {sha: {"mime_type": "image/png", "size": len(PNG), "file": f"assets/{sha}.png"}},
+        "articles": [
+            {
+                "file": "articles/old-format.md",
+                "slug": "old-format",
+                "title": "Old format",
+                "source_sha256": hashlib.sha256(source.encode()).hexdigest(),
+                "status": "published",
+                "deleted_at": None,
+                "created_at": "2024-01-02T03:04:05.000000Z",
+                "published_at": "2024-01-02T03:04:05.000000Z",
+                "updated_at": "2024-02-02T03:04:05.000000Z",
+                "source_filename": "old-format.md",
+                "category": None,
+                "tags": ["a"],
+                "images": {"img/dot.png": sha},
+            }
+        ],
+    }
+    (old / transfer.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    result = runner.invoke(args=["import", str(old)])
+    assert result.exit_code == 0, result.output
+    row = snapshot(app)["old-format"]
+    assert row["source_md"] == source and row["image_bytes"] == {sha: PNG}
+    assert row["updated_at"] == datetime(2024, 2, 2, 3, 4, 5)
+    assert (row["pinned"], row["cover"], row["addresses"]) == (False, None, [])
+
+
+def test_a_damaged_or_foreign_zip_is_refused_by_name(app, runner, tmp_path):
+    with app.app_context():
+        publish("---\ntitle: One\n---\n" + "Body. " * 200)
+    good = tmp_path / "good.zip"
+    assert runner.invoke(args=["export", str(good)]).exit_code == 0
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(good.read_bytes()[:200])
+    result = runner.invoke(args=["import", str(truncated)])
+    assert result.exit_code == 1
+    assert f"{truncated} is not a readable zip file: it is damaged or not a zip" in result.output
+
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as archive:
+        info = archive.getinfo("one/index.md")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 5 : start + 25] = b"\xff" * 20
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(bytes(data))
+    result = runner.invoke(args=["import", str(corrupt)])
+    assert result.exit_code == 1
+    assert "one/index.md: one/index.md is damaged in the zip" in result.output

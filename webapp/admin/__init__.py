@@ -1,4 +1,4 @@
-"""The author's pages: sign-in, articles, upload, jobs, revisions, trash and API tokens."""
+"""The author's pages: sign-in, articles, upload, jobs, revisions, trash, API tokens, export."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def private_pages(response):
 
 
 # The view modules attach their routes to bp.
-from . import articles, auth, jobs, revisions, tokens, upload  # noqa: E402, F401
+from . import articles, auth, jobs, revisions, tokens, transfer, upload  # noqa: E402, F401
 
 
 def init_app(app: Flask) -> None:

@@ -71,6 +71,11 @@ def import_command(path: Path, quiet: bool, background: bool) -> None:
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from error
     kind = "blog export" if plan.kind == "export" else "Markdown files"
+    if plan.accounts:
+        click.echo(
+            f"{path} holds {plural(plan.accounts, 'account')}: those missing here are added,"
+            " existing ones are kept as they are."
+        )
     job = jobs.start_import(path, plan.total, queue=background)
     if background:
         click.echo(f"Queued {path} as job {job.id}; follow it at /admin/jobs/{job.id}.")
@@ -145,13 +150,21 @@ def _line_printer(total: int, quiet: bool):
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--revisions", is_flag=True, help="Also write every saved revision of each article.")
 @click.option("--zip", "as_zip", is_flag=True, help="Write a zip file (implied by a .zip PATH).")
+@click.option(
+    "--accounts",
+    is_flag=True,
+    help="Also write the accounts: usernames, password hashes and API token hashes.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file or non-empty folder.")
 @with_appcontext
-def export_command(path: Path, revisions: bool, as_zip: bool, force: bool) -> None:
-    """Export every article's Markdown, images and (optionally) revisions to PATH.
+def export_command(path: Path, revisions: bool, as_zip: bool, accounts: bool, force: bool) -> None:
+    """Export every article as <slug>/index.md with its images beside it, to PATH.
 
-    Drafts and articles in the trash are included and marked. `flask import PATH`
-    restores the export exactly, into an empty database or over this one.
+    The folder (or zip) opens in Typora or Obsidian with the images showing: drafts are
+    under drafts/, articles in the trash under trash/, saved revisions (--revisions) in
+    the hidden .blog/ folder. blog-export.json lets `flask import PATH` restore it all
+    exactly, into an empty database or over this one. Accounts are left out unless
+    --accounts is given: the file then holds password hashes, so keep it private.
     """
     as_zip = as_zip or path.suffix.lower() == ".zip"
     if as_zip and path.is_dir():
@@ -162,7 +175,10 @@ def export_command(path: Path, revisions: bool, as_zip: bool, force: bool) -> No
         raise click.ClickException(f"{path} exists; pass --force to overwrite it")
     if not force and path.is_dir() and any(path.iterdir()):
         raise click.ClickException(f"{path} is not empty; pass --force to overwrite")
-    summary = export_articles(path, revisions=revisions, as_zip=as_zip)
+    try:
+        summary = export_articles(path, revisions=revisions, as_zip=as_zip, accounts=accounts)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from error
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     extra = f", {plural(summary.revisions, 'revision')}" if revisions else ""
@@ -171,6 +187,11 @@ def export_command(path: Path, revisions: bool, as_zip: bool, force: bool) -> No
         f" {summary.trashed} in the trash){extra} and {plural(summary.images, 'image')}"
         f" to {path}."
     )
+    if accounts:
+        click.echo(
+            f"It holds {plural(summary.accounts, 'account')} with password and API token"
+            " hashes: keep it private."
+        )
 
 
 def plural(count: int, noun: str) -> str:

@@ -13,8 +13,9 @@ from flask import current_app
 
 from ..extensions import db
 from ..services.ingest import IncomingFile, UploadLimits, check_limits, count_documents
+from ..services.transfer import check_restore, count_articles
 from . import inputs, records
-from .models import IMPORT, UPLOAD, Job
+from .models import EXPORT, IMPORT, RESTORE, UPLOAD, Job
 from .queue import enqueue
 
 
@@ -63,6 +64,37 @@ def start_import(path: Path, total: int, *, queue: bool) -> Job:
     inputs.save_path(job.id, path)
     if queue:
         hand_over(job)
+    return job
+
+
+def start_export(user_id: int | None, *, revisions: bool) -> Job:
+    """Queue the building of an export zip for download; return the job."""
+    label = "every article, with revisions" if revisions else "every article"
+    job = records.create_job(EXPORT, label, count_articles(), user_id)
+    inputs.save_export(job.id, revisions=revisions)
+    hand_over(job)
+    db.session.refresh(job)
+    return job
+
+
+def start_restore(upload, user_id: int | None) -> Job:
+    """Store an uploaded export zip and queue its restore; return the job.
+
+    `upload` is the form's file. Raises ExportFormatError (nothing kept) when it is not a
+    readable zip holding a blog export.
+    """
+    job = records.create_job(RESTORE, upload.filename or "export.zip", 0, user_id)
+    try:
+        path = inputs.save_restore(job.id, upload)
+        plan = check_restore(path, upload.filename or "the file")
+    except BaseException:
+        inputs.discard(job.id)
+        records.delete_job(job.id)
+        raise
+    job.total = plan.total
+    db.session.commit()
+    hand_over(job)
+    db.session.refresh(job)
     return job
 
 

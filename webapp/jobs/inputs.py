@@ -1,8 +1,11 @@
 """What a job works on, kept in instance/jobs/<id>/ until it ends: an upload's files as
-sent, or the path `flask import` was given.
+sent, the path `flask import` was given, an export zip to restore, or an export's options.
+An export job's zip is written to instance/exports/<id>.zip and kept with the job.
 
     upload.json      {"files": [{"name": "posts.zip", "stored": "files/0"}, …],
                       "pasted": true|false}  or  {"path": "/home/me/blog/source/_posts"}
+                     or  {"export": {"revisions": true}}
+    restore.zip      an export zip uploaded to be restored (its "path")
     files/<n>        each document or zip, under its position in the upload
     loose/<path>     images and other files sent beside the documents, by upload path
     pasted.md        the pasted text
@@ -20,6 +23,7 @@ from flask import current_app
 from ..services.ingest import IncomingFile, is_loose, upload_path
 
 MANIFEST = "upload.json"
+RESTORE_ZIP = "restore.zip"
 
 
 class MissingInput(ValueError):
@@ -61,6 +65,34 @@ def save_upload(job_id: int, files: list[IncomingFile], pasted: str | None) -> N
         (root / "pasted.md").write_text(pasted, encoding="utf-8")
     manifest = {"files": listed, "pasted": pasted is not None}
     (root / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def export_file(job_id: int) -> Path:
+    """Return where an export job writes its zip; it outlives the job's input folder."""
+    return Path(current_app.instance_path) / "exports" / f"{job_id}.zip"
+
+
+def save_export(job_id: int, *, revisions: bool) -> None:
+    """Record what an export job writes."""
+    root = folder(job_id)
+    root.mkdir(parents=True, exist_ok=True)
+    manifest = {"export": {"revisions": revisions}}
+    (root / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def export_options(job_id: int) -> dict | None:
+    """Return an export job's options, or None for a job of another kind."""
+    return _manifest(job_id).get("export")
+
+
+def save_restore(job_id: int, source) -> Path:
+    """Store an uploaded export zip in the job's folder; return its path."""
+    root = folder(job_id)
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / RESTORE_ZIP
+    source.save(target)
+    save_path(job_id, target)
+    return target
 
 
 def save_path(job_id: int, path: Path) -> None:

@@ -21,6 +21,8 @@ FINISHED = (DONE, FAILED)
 
 UPLOAD = "upload"  # sent through the upload form or the API
 IMPORT = "import"  # `flask import PATH`
+EXPORT = "export"  # an export zip built for download on the Export & restore page
+RESTORE = "restore"  # an export zip uploaded on the Export & restore page
 
 
 class Job(db.Model):

@@ -132,6 +132,17 @@ def record(job_id: int, first: int, results: list[FileResult]) -> None:
     )
 
 
+def advance(job_id: int, done: int, current: str) -> None:
+    """Move a job that reports no files (an export) on, in a transaction of its own."""
+    jobs = Job.__table__
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id)
+            .values(done=done, current=current[:500], heartbeat_at=utcnow())
+        )
+
+
 def finish(job_id: int, state: str, message: str | None = None) -> None:
     """Mark a job done, failed or interrupted; commit."""
     db.session.rollback()
@@ -269,4 +280,5 @@ def purge_expired() -> int:
     db.session.commit()
     for job_id in expired:
         inputs.discard(job_id)
+        inputs.export_file(job_id).unlink(missing_ok=True)
     return len(expired)

@@ -16,12 +16,20 @@ from flask import current_app
 from ..services.bundle import BundleError
 from ..services.ingest import UploadLimits, UploadTooLarge, ingest_files
 from ..services.publishing import FileResult, Publisher, RenderPool
-from ..services.transfer import ExportFormatError, import_path, plan_import
+from ..services.transfer import (
+    MANIFEST,
+    ExportFormatError,
+    export_articles,
+    import_path,
+    plan_import,
+)
 from . import inputs, records
-from .models import DONE, FAILED
+from .models import DONE, FAILED, RESTORE
 
 # Below this many documents, starting rendering processes costs more than they save.
 POOL_MIN_DOCUMENTS = 20
+# An export job writes its progress once per this many articles (each a transaction).
+EXPORT_PROGRESS_EVERY = 25
 _pool: RenderPool | None = None
 _pool_lock = threading.Lock()
 
@@ -65,7 +73,11 @@ def _beat(app, job_id: int, stop: threading.Event) -> None:
 
 
 def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
-    """Publish the job's documents after those it already reported."""
+    """Publish the job's documents after those it already reported, or build its export."""
+    options = inputs.export_options(job.id)
+    if options is not None:
+        _export(job, options)
+        return
     limits = UploadLimits.from_config(current_app.config)
     skip = job.done
     position = [skip]
@@ -82,6 +94,8 @@ def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
     path = inputs.import_path(job.id)
     if path is not None:
         plan = plan_import(path)
+        if job.kind == RESTORE and plan.kind != "export":
+            raise ExportFormatError(f"{job.label} is not a blog export")
         import_path(plan, limits=limits, progress=echo, publisher=publisher, skip=skip)
         return
     upload = inputs.load_upload(job.id)
@@ -94,6 +108,25 @@ def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
         loose_root=upload.loose_root,
         skip=skip,
     )
+
+
+def _export(job, options: dict) -> None:
+    """Write every article to the job's export zip, moving its progress on as it goes."""
+    every = EXPORT_PROGRESS_EVERY
+
+    def progress(done: int, folder: str) -> None:
+        if done % every == 0:
+            records.advance(job.id, done, folder)
+
+    summary = export_articles(
+        inputs.export_file(job.id),
+        revisions=bool(options.get("revisions")),
+        as_zip=True,
+        progress=progress,
+    )
+    records.advance(job.id, summary.articles, MANIFEST)
+    for warning in summary.warnings:
+        current_app.logger.warning("export job %s: %s", job.id, warning)
 
 
 def shared_pool() -> RenderPool | None:

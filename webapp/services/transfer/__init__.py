@@ -27,8 +27,8 @@ A folder or zip without a manifest is not an export: it goes to the upload inges
 (`ingest_tree` / `ingest_files`), the Hexo, Jekyll and Hugo case.
 """
 
-from .export import ExportSummary, export_articles
-from .importing import ImportPlan, import_path, plan_import
+from .export import ExportSummary, count_articles, export_articles
+from .importing import ImportPlan, check_restore, import_path, plan_import
 from .manifest import MANIFEST, ExportFormatError
 from .restore import restore_export
 
@@ -37,6 +37,8 @@ __all__ = [
     "ExportFormatError",
     "ExportSummary",
     "ImportPlan",
+    "check_restore",
+    "count_articles",
     "export_articles",
     "import_path",
     "plan_import",

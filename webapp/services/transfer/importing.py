@@ -16,7 +16,7 @@ from ..ingest import (
     ingest_tree,
 )
 from ..publishing import FileResult, Publisher
-from .manifest import Archive, is_export
+from .manifest import MANIFEST, Archive, ExportFormatError, is_export
 from .restore import Progress, restore_export
 
 
@@ -28,6 +28,7 @@ class ImportPlan:
     kind: str  # "export" (has a manifest) or "files" (plain Markdown and images)
     is_zip: bool
     total: int
+    accounts: int = 0  # accounts an export holds (made with --accounts)
 
 
 def plan_import(path: Path) -> ImportPlan:
@@ -36,13 +37,37 @@ def plan_import(path: Path) -> ImportPlan:
         is_zip = False
     elif path.is_file() and zipfile.is_zipfile(path):
         is_zip = True
+    elif path.is_file() and path.suffix.lower() == ".zip":
+        raise ValueError(f"{path} is not a readable zip file: it is damaged or not a zip")
     else:
         raise ValueError(f"{path} is neither a folder nor a zip file")
     if is_export(path):
         with Archive(path) as archive:
-            total = len(archive.manifest()["articles"])
-        return ImportPlan(path, "export", is_zip, total)
+            manifest = archive.manifest()
+        accounts = manifest.get("accounts")
+        users = accounts.get("users") if isinstance(accounts, dict) else None
+        count = len(users) if isinstance(users, list) else 0
+        return ImportPlan(path, "export", is_zip, len(manifest["articles"]), count)
     return ImportPlan(path, "files", is_zip, _count_documents(path))
+
+
+def check_restore(path: Path, name: str) -> ImportPlan:
+    """Return the plan of a zip meant to be restored; raise ExportFormatError naming `name`.
+
+    A zip that is damaged, holds no blog-export.json, or whose manifest cannot be read is
+    refused before anything is saved.
+    """
+    try:
+        if not zipfile.is_zipfile(path):
+            raise ExportFormatError("not a zip file, or a damaged one")
+        if not is_export(path):
+            raise ExportFormatError(
+                f"not a blog export: it holds no {MANIFEST} (to publish Markdown, use Upload)"
+            )
+        return plan_import(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        # ExportFormatError is a ValueError: every refusal names the file the author sent.
+        raise ExportFormatError(f"{name}: {error}") from error
 
 
 def _count_documents(path: Path) -> int:

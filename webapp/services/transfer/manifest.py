@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -14,7 +15,9 @@ from ...models import DRAFT, PUBLISHED
 MANIFEST = "blog-export.json"
 FORMAT = "blog-export"
 # Bump on an incompatible change; a reader refuses versions newer than it knows.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# 1: articles/<slug>.md and assets/<sha256>.<ext>; still read.
+# 2: <slug>/index.md with its images beside it, drafts/, trash/, .blog/revisions/.
 
 
 class ExportFormatError(ValueError):
@@ -48,6 +51,24 @@ class RevisionRecord:
 
 
 @dataclass(frozen=True)
+class AddressRecord:
+    """One old address of an article."""
+
+    path: str
+    origin: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CoverRecord:
+    """An article's cover: a remote URL, or a stored image exported as `file`."""
+
+    url: str
+    file: str | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
     """What the manifest says about one article."""
 
@@ -55,6 +76,11 @@ class ArticleRecord:
     slug: str
     title: str | None
     source_sha256: str | None
+    # The SHA-256 of the exported file and how to turn it back into the stored source
+    # ([start, length, original] per rewritten image path); None for a version 1 export,
+    # whose file is the source itself.
+    file_sha256: str | None
+    rewrites: list[list]
     status: str
     deleted_at: datetime | None
     created_at: datetime
@@ -63,13 +89,21 @@ class ArticleRecord:
     source_filename: str | None
     category: str | None
     tags: list[str]
-    images: dict[str, str]
+    images: dict[str, str]  # reference as written -> SHA-256
+    image_files: dict[str, str]  # reference as written -> path in the export
+    pinned: bool
+    cover: CoverRecord | None
+    addresses: list[AddressRecord]
     # None when the export was made without --revisions.
     revisions: list[RevisionRecord] | None
 
     @classmethod
-    def parse(cls, entry: object) -> ArticleRecord:
-        """Validate one manifest entry; raise ExportFormatError naming the bad field."""
+    def parse(cls, entry: object, assets: dict | None = None) -> ArticleRecord:
+        """Validate one manifest entry; raise ExportFormatError naming the bad field.
+
+        `assets` is a version 1 manifest's map of hash -> {"file": "assets/…"}; a version 2
+        entry names each image's file itself.
+        """
         if not isinstance(entry, dict):
             raise ExportFormatError("article entry is not an object")
         for key in ("file", "slug"):
@@ -77,24 +111,27 @@ class ArticleRecord:
                 raise ExportFormatError(f"{key}: missing")
         if entry.get("status", PUBLISHED) not in (DRAFT, PUBLISHED):
             raise ExportFormatError(f"status: unknown value {entry.get('status')!r}")
-        images = entry.get("images") or {}
+        images, image_files = _images(entry.get("images") or {}, assets or {})
         tags = entry.get("tags") or []
-        if not isinstance(images, dict) or not all(isinstance(v, str) for v in images.values()):
-            raise ExportFormatError("images: expected a map of reference to asset hash")
         if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
             raise ExportFormatError("tags: expected a list of tag slugs")
         revisions = entry.get("revisions")
         if revisions is not None:
-            revisions = [
-                RevisionRecord(str(item["file"]), parse_time(item["created_at"], "revision"))
-                for item in revisions
-            ]
+            try:
+                revisions = [
+                    RevisionRecord(str(item["file"]), parse_time(item["created_at"], "revision"))
+                    for item in revisions
+                ]
+            except (TypeError, KeyError) as error:
+                raise ExportFormatError("revisions: expected a list of files and times") from error
         deleted = entry.get("deleted_at")
         return cls(
             file=entry["file"],
             slug=entry["slug"],
             title=entry.get("title"),
             source_sha256=entry.get("source_sha256"),
+            file_sha256=entry.get("file_sha256"),
+            rewrites=_rewrites(entry.get("rewrites") or []),
             status=entry.get("status", PUBLISHED),
             deleted_at=parse_time(deleted, "deleted_at") if deleted else None,
             created_at=parse_time(entry.get("created_at"), "created_at"),
@@ -104,8 +141,72 @@ class ArticleRecord:
             category=entry.get("category") or None,
             tags=tags,
             images=images,
+            image_files=image_files,
+            pinned=bool(entry.get("pinned", False)),
+            cover=_cover(entry.get("cover")),
+            addresses=_addresses(entry.get("addresses") or []),
             revisions=revisions,
         )
+
+
+def _images(images: object, assets: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Return (reference -> hash, reference -> file) from either version's image map."""
+    if not isinstance(images, dict):
+        raise ExportFormatError("images: expected a map of reference to image")
+    hashes, files = {}, {}
+    for reference, item in images.items():
+        if isinstance(item, str):  # version 1: the hash, its file under the global assets
+            asset = assets.get(item) if isinstance(assets.get(item), dict) else {}
+            hashes[reference], file = item, asset.get("file")
+        elif isinstance(item, dict) and isinstance(item.get("sha256"), str):
+            hashes[reference], file = item["sha256"], item.get("file")
+        else:
+            raise ExportFormatError(f"images: cannot read the entry for {reference!r}")
+        if isinstance(file, str) and file:
+            files[reference] = file
+    return hashes, files
+
+
+def _rewrites(rewrites: object) -> list[list]:
+    valid = isinstance(rewrites, list) and all(
+        isinstance(item, list)
+        and len(item) == 3
+        and isinstance(item[0], int)
+        and isinstance(item[1], int)
+        and isinstance(item[2], str)
+        for item in rewrites
+    )
+    if not valid:
+        raise ExportFormatError("rewrites: expected [start, length, text] entries")
+    return rewrites
+
+
+def _cover(cover: object) -> CoverRecord | None:
+    if cover is None:
+        return None
+    if not isinstance(cover, dict) or not isinstance(cover.get("url"), str):
+        raise ExportFormatError("cover: expected an object with a url")
+    file, sha = cover.get("file"), cover.get("sha256")
+    return CoverRecord(
+        cover["url"], file if isinstance(file, str) else None, sha if isinstance(sha, str) else None
+    )
+
+
+def _addresses(addresses: object) -> list[AddressRecord]:
+    if not isinstance(addresses, list):
+        raise ExportFormatError("addresses: expected a list")
+    records = []
+    for item in addresses:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            raise ExportFormatError("addresses: each needs a path")
+        records.append(
+            AddressRecord(
+                item["path"],
+                str(item.get("origin") or "author"),
+                parse_time(item.get("created_at"), "address created_at"),
+            )
+        )
+    return records
 
 
 class Archive:
@@ -146,9 +247,12 @@ class Archive:
         except KeyError:
             return None
         limit = self.max_file_bytes if limited else None
-        with self.zip.open(info) as handle:
-            # Read one byte past the limit: a zip may understate an entry's size.
-            data = handle.read(limit + 1 if limit else -1)
+        try:
+            with self.zip.open(info) as handle:
+                # Read one byte past the limit: a zip may understate an entry's size.
+                data = handle.read(limit + 1 if limit else -1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+            raise ExportFormatError(f"{name} is damaged in the zip ({error})") from error
         if limit and len(data) > limit:
             raise ExportFormatError(f"{name} is larger than the {limit}-byte file limit")
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from ...config import site_timezone
 from ...content.document import Source, parse_source, source_hash
+from ...content.imagelinks import undo_rewrite
 from ...content.metadata import ArticleMeta, check_lengths
 from ...extensions import db
 from ...models import DRAFT, PUBLISHED, Article, Category, Tag, utcnow
@@ -30,6 +32,9 @@ from ..publishing import (
 )
 from ..publishing.bulk import BatchHook
 from ..taxonomy import category_at
+from .accounts import restore_accounts
+from .extras import extras_match, restore_extras
+from .images import ExportImages
 from .manifest import Archive, ArticleRecord, ExportFormatError
 
 Progress = Callable[[FileResult], None]
@@ -54,6 +59,8 @@ def restore_export(
     with Archive(path, max_file) as archive:
         manifest = archive.manifest()
         _restore_taxonomy(manifest)
+        if "accounts" in manifest:
+            restore_accounts(manifest["accounts"])
         assets = manifest.get("assets") or {}
         reports = _Reports(on_batch)
         for entry in manifest["articles"][skip:]:
@@ -124,22 +131,15 @@ def _restore_one(archive: Archive, assets: dict, entry: object, reports: _Report
     name = entry.get("file") if isinstance(entry, dict) else None
     name = name if isinstance(name, str) else "(manifest entry)"
     try:
-        record = ArticleRecord.parse(entry)
-        data = archive.read(record.file)
-        if data is None:
-            raise ExportFormatError("file missing from the export")
-        text = data.decode("utf-8")
+        record = ArticleRecord.parse(entry, assets)
+        text = _source_text(archive, record)
         revisions = None
         if record.revisions is not None:
             revisions = [
                 (_read_text(archive, item.file), item.created_at) for item in record.revisions
             ]
-
-        def load_image(reference: str) -> bytes | None:
-            asset = assets.get(record.images.get(reference, ""), {})
-            return archive.read(asset["file"]) if asset.get("file") else None
-
-        return _restore_article(record, text, revisions, load_image, name, reports)
+        images = ExportImages(archive, record)
+        return _restore_article(record, text, revisions, images, name, reports)
     except Exception as error:
         # One bad file must not stop the others: report it and go on with the next.
         db.session.rollback()
@@ -148,6 +148,20 @@ def _restore_one(archive: Archive, assets: dict, entry: object, reports: _Report
         result = FileResult(name=name, outcome=REJECTED, reason=_reason(error))
         reports.wait(result)
         return result
+
+
+def _source_text(archive: Archive, record: ArticleRecord) -> str:
+    """Return the article's source: the stored one for an untouched file, else the file's."""
+    data = archive.read(record.file)
+    if data is None:
+        raise ExportFormatError("file missing from the export")
+    text = data.decode("utf-8")
+    if record.file_sha256 is None or hashlib.sha256(data).hexdigest() != record.file_sha256:
+        return text  # a version 1 file is the source; an edited one is the new source
+    original = undo_rewrite(text, record.rewrites)
+    if record.source_sha256 and source_hash(original) != record.source_sha256:
+        raise ExportFormatError("the manifest's rewrites do not give back the exported source")
+    return original
 
 
 def _read_text(archive: Archive, name: str) -> str:
@@ -193,16 +207,17 @@ def _target(record: ArticleRecord, source: Source) -> _Target:
     return _Target(source.title, status, utcnow(), category, meta.category_path, None, meta.tags)
 
 
-def _restore_article(record, text, revisions, load_image, name, reports) -> FileResult:
+def _restore_article(record, text, revisions, images, name, reports) -> FileResult:
     source = parse_source(text, filename=record.source_filename, timezone=site_timezone())
     target = _target(record, source)
+    untouched = target.tags is not None
     article = db.session.scalar(select(Article).where(Article.slug == record.slug))
-    if article is not None and _matches(article, record, target, source.digest, revisions):
+    if article is not None and _matches(article, record, target, source.digest, revisions, images):
         result = _result(name, article, UNCHANGED, [])
         reports.wait(result)
         return result
     outcome = UPDATED if article is not None else CREATED
-    prepared = prepare(Task(source, linked_images(article), media_prefix(), load=load_image))
+    prepared = prepare(Task(source, linked_images(article), media_prefix(), load=images))
     with ArticleWriter() as writer:
         if article is None:
             article = Article(slug=record.slug)  # the writer adds it once it is complete
@@ -221,8 +236,9 @@ def _restore_article(record, text, revisions, load_image, name, reports) -> File
         writer.write(article, prepared, revisions=_missing_revisions(article, wanted, exact=exact))
         # An untouched file keeps the title it was exported with.
         article.title = target.title
+        warnings = restore_extras(article, record, images, writer, untouched=untouched)
         db.session.flush()
-        result = _result(name, article, outcome, prepared.warnings)
+        result = _result(name, article, outcome, prepared.warnings + warnings)
         reports.send(result)
     reports.sent()
     return result
@@ -266,7 +282,7 @@ def _missing_revisions(
     return missing
 
 
-def _matches(article, record, target, digest, revisions) -> bool:
+def _matches(article, record, target, digest, revisions, images) -> bool:
     """Tell whether the stored article already is what the export describes."""
     stored = (
         article.source_hash,
@@ -288,7 +304,7 @@ def _matches(article, record, target, digest, revisions) -> bool:
         record.source_filename,
         target.category,
     )
-    if stored != wanted:
+    if stored != wanted or not extras_match(article, record):
         return False
     if target.tags is not None:
         # An untouched file: its images, tags and updated time are the recorded ones.
@@ -296,7 +312,7 @@ def _matches(article, record, target, digest, revisions) -> bool:
             return False
         if sorted(tag.slug for tag in article.tags) != sorted(set(target.tags)):
             return False
-        if article.updated_at != target.updated_at:
+        if article.updated_at != target.updated_at or images.edited():
             return False
     else:
         if sorted(tag.name.casefold() for tag in article.tags) != sorted(

@@ -1,0 +1,106 @@
+"""Accounts in an export (only with --accounts): password hashes and API token hashes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...models import ApiToken, User
+from .manifest import ExportFormatError, format_time, parse_time
+
+
+@dataclass
+class AccountsRestored:
+    """What a restore did with the export's accounts."""
+
+    created: int = 0
+    kept: int = 0  # accounts of that name already here: left as they are
+    tokens: int = 0
+
+
+def export_accounts() -> dict:
+    """Return every account with its password hash, and every API token's hash."""
+    users = db.session.scalars(select(User).order_by(User.id)).all()
+    tokens = db.session.scalars(
+        select(ApiToken).order_by(ApiToken.id).options(selectinload(ApiToken.user))
+    ).all()
+    return {
+        "users": [
+            {
+                "username": user.username,
+                "password_hash": user.password_hash,
+                "created_at": format_time(user.created_at),
+            }
+            for user in users
+        ],
+        "tokens": [
+            {
+                "username": token.user.username,
+                "name": token.name,
+                "token_hash": token.token_hash,
+                "prefix": token.prefix,
+                "created_at": format_time(token.created_at),
+                "last_used_at": format_time(token.last_used_at),
+                "revoked_at": format_time(token.revoked_at),
+            }
+            for token in tokens
+        ],
+    }
+
+
+def restore_accounts(accounts: object) -> AccountsRestored:
+    """Create the export's accounts and tokens that this site lacks; commit.
+
+    An account whose name exists here is kept as it is, password included: restoring
+    never locks out the author who runs it. Raises ExportFormatError (nothing saved) for
+    an unreadable entry.
+    """
+    done = AccountsRestored()
+    if not isinstance(accounts, dict):
+        raise ExportFormatError("accounts: expected an object of users and tokens")
+    try:
+        users = {}
+        for item in accounts.get("users") or []:
+            user = db.session.scalar(select(User).where(User.username == item["username"]))
+            if user is None:
+                user = User(
+                    username=str(item["username"]),
+                    password_hash=str(item["password_hash"]),
+                    created_at=parse_time(item["created_at"], "account created_at"),
+                )
+                db.session.add(user)
+                done.created += 1
+            else:
+                done.kept += 1
+            users[user.username] = user
+        known = set(db.session.scalars(select(ApiToken.token_hash)))
+        for item in accounts.get("tokens") or []:
+            if item["token_hash"] in known or item["username"] not in users:
+                continue
+            db.session.add(
+                ApiToken(
+                    user=users[item["username"]],
+                    name=str(item["name"]),
+                    token_hash=str(item["token_hash"]),
+                    prefix=str(item["prefix"]),
+                    created_at=parse_time(item["created_at"], "token created_at"),
+                    last_used_at=_maybe_time(item.get("last_used_at")),
+                    revoked_at=_maybe_time(item.get("revoked_at")),
+                )
+            )
+            done.tokens += 1
+    except (KeyError, TypeError, AttributeError) as error:
+        db.session.rollback()
+        raise ExportFormatError(f"accounts: an entry lacks {error}") from error
+    except ExportFormatError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return done
+
+
+def _maybe_time(value: object):
+    return parse_time(value, "token time") if value else None
