@@ -23,6 +23,7 @@ from ...content.document import Source, parse_source
 from ...content.frontmatter import FrontMatterError
 from ...content.images import ImageLoader
 from ...content.metadata import MetadataError, TooLongError
+from ...content.permalinks import Site
 from ..assets import media_prefix
 from ..bundle import FileSet
 from .pool import RenderPool
@@ -56,6 +57,7 @@ class Document:
     files: FileSet | None = None
     path: str | None = None  # the document's path among `files`
     load: ImageLoader | None = None  # or a loader of its image references
+    site: Site | None = None  # the site generator its bundle comes from (old addresses)
 
     def handle(self) -> tuple | None:
         """Return what a pool process needs to find this document's images, or None."""
@@ -225,6 +227,7 @@ class Publisher:
             files=entry.files,
             path=entry.path,
             load=entry.load,
+            site=entry.site,
         )
         staged.loaded = published.loaded
         return _result(entry.name, published)
