@@ -482,3 +482,19 @@ def test_editing_the_slug_keeps_the_old_one_as_an_address(app, client, note):
     assert "/posts/note" not in addresses_of(app, "note")
     assert client.get("/posts/note/").status_code == 200
     assert_moved(client, "/posts/renamed/", "note")
+
+
+def test_flask_import_of_a_hugo_folder_keeps_its_addresses(app, runner, client, tmp_path):
+    """`flask import` runs as a job, through the bulk publisher, and keeps them too."""
+    site = tmp_path / "my-hugo-site"
+    (site / "content" / "posts" / "trip").mkdir(parents=True)
+    (site / "hugo.toml").write_text('baseURL = "https://old.example/"\n', encoding="utf-8")
+    (site / "content" / "posts" / "trip" / "index.md").write_text(
+        "---\ntitle: Trip\naliases: [/2019/trip.html]\n---\nTrip.\n", encoding="utf-8"
+    )
+    result = runner.invoke(args=["import", str(site)])
+    assert result.exit_code == 0, result.output
+    # Hugo's /posts/trip/ is this site's own address of the article: served, not stored.
+    assert addresses_of(app, "trip") == {"/2019/trip.html": "hugo"}
+    assert client.get("/posts/trip/").status_code == 200
+    assert_moved(client, "/2019/trip.html", "trip")

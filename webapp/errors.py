@@ -25,7 +25,7 @@ API_PREFIX = "/api/"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 NUL_DROPPED = frozenset({"search.index"})
 # Requests that never follow a reader's old link: the author's pages and the API.
-NOT_MOVED_PREFIXES = ("/admin/", "/api/")
+NOT_MOVED_PREFIXES = ("/admin/", "/api/", "/media/", "/static/")
 
 
 def human_size(size: int) -> str:

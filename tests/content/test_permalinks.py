@@ -94,7 +94,11 @@ def reader(files):
 def test_hexo_is_found_by_source_posts_and_reads_its_config():
     files = {"blog/_config.yml": "permalink: p/:title.html\n", "blog/source/_posts/a.md": ""}
     site = detect_site(list(files), reader(files))
-    assert (site.generator, site.root, site.config["permalink"]) == ("hexo", "blog", "p/:title.html")
+    assert (site.generator, site.root, site.config["permalink"]) == (
+        "hexo",
+        "blog",
+        "p/:title.html",
+    )
 
 
 def test_hexo_without_config_uses_its_defaults():
@@ -114,7 +118,10 @@ def test_hugo_by_content_and_any_config_name():
         body = '{"baseURL": "/"}' if name.endswith("json") else ""
         files = {name: body, "content/posts/a.md": ""}
         assert detect_site(list(files), reader(files)).generator == "hugo", name
-    files = {"config/_default/hugo.toml": "", "config/_default/permalinks.toml": 'posts = "/:slug/"'}
+    files = {
+        "config/_default/hugo.toml": "",
+        "config/_default/permalinks.toml": 'posts = "/:slug/"',
+    }
     files["content/posts/a.md"] = ""
     site = detect_site(list(files), reader(files))
     assert site.config["permalinks"] == {"posts": "/:slug/"}
@@ -175,7 +182,9 @@ def test_hexo_front_matter_tokens_and_hash():
     assert links(site, "source/_posts/a.md", {"abbrlink": "4a17b156", "date": "2024-01-01"}) == [
         "/posts/4a17b156/"
     ]
-    hashed = links(Site("hexo", "", {"permalink": ":hash/"}), "source/_posts/a.md", {"date": "2024-01-18"})
+    hashed = links(
+        Site("hexo", "", {"permalink": ":hash/"}), "source/_posts/a.md", {"date": "2024-01-18"}
+    )
     assert len(hashed) == 1 and len(hashed[0]) == len("/0123456789ab/")
 
 
@@ -328,3 +337,13 @@ def test_a_lone_file_keeps_what_its_front_matter_names():
     ]
     # A permalink pattern means nothing without its site's settings.
     assert found(None, "a.md", {"permalink": "/:year/:title/"}) == []
+
+
+def test_full_urls_on_the_old_sites_host_become_paths():
+    site = Site("jekyll", "", {"url": "https://old.example.com"})
+    front = {"redirect_from": ["https://old.example.com/2019/a.html", "https://else.example/b"]}
+    assert links(site, "about.md", front) == [
+        "/about.html",
+        "/2019/a.html",
+        "https://else.example/b",
+    ]

@@ -10,6 +10,7 @@ caller cleans them (paths.clean_address) and decides which can be kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from . import hexo, hugo, jekyll
@@ -66,8 +67,18 @@ def old_addresses(
     links, warnings = _RULES[site.generator](site, relative, front_matter, title, timezone)
     if site.problem:
         warnings = [f"{site.problem}; its default addresses are used", *warnings]
-    unique = list(dict.fromkeys(links))
+    unique = list(dict.fromkeys(_on_old_host(link, site) for link in links))
     return OldAddresses([(link, site.generator) for link in unique], warnings)
+
+
+def _on_old_host(link: str, site: Site) -> str:
+    """Return a full URL on the old site's own host (its url or baseURL) as a path."""
+    if "://" not in link:
+        return link
+    configured = site.config.get("url") or site.config.get("baseurl") or ""
+    old_host = urlsplit(str(configured)).hostname
+    parts = urlsplit(link)
+    return parts.path or "/" if old_host and parts.hostname == old_host else link
 
 
 def _own_links(front_matter: dict) -> list[str]:

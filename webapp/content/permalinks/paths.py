@@ -62,7 +62,12 @@ def _short(text: str, shown: int = 60) -> str:
 
 
 def join_url(*parts: str) -> str:
-    """Join URL parts with single slashes, keeping a trailing one: ("/b/", "a/") -> "/b/a/"."""
+    """Join URL parts with single slashes, keeping a trailing one: ("/b/", "a/") -> "/b/a/".
+
+    A full URL as the last part is returned as it is (it names its own host).
+    """
+    if parts and "://" in parts[-1]:
+        return parts[-1]
     joined = "/".join(part.strip("/") for part in parts if part and part.strip("/"))
     trailing = "/" if parts and parts[-1].endswith("/") else ""
     return "/" + joined + trailing if joined else "/"
