@@ -241,7 +241,8 @@ LAYOUTS = {
     "attachments/Pasted e.png": png("e"),
     "vault/f.png": png("f"),
     # Site-absolute (Hexo source/images).
-    "source/_posts/absolute.md": b"---\ntitle: Absolute\n---\n![g](/images/g.png)\n",
+    # Dated: a Hexo post without a date is reported, its old address being unknown.
+    "source/_posts/absolute.md": b"---\ntitle: Absolute\ndate: 2024-01-18\n---\n![g](/images/g.png)\n",
     "source/images/g.png": png("g"),
     # URL-encoded and Chinese names.
     "posts/encoded.md": "---\ntitle: Encoded\n---\n![h](img/%E5%9B%BE%201.png) ![i](图片/示意图.png)\n".encode(),

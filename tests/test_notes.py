@@ -42,7 +42,7 @@ def land(client, href: str) -> str:
     """Follow a link as a reader would; return the slug of the article it ends on."""
     path = urlsplit(href).path
     response = client.get(path)
-    if path.startswith("/notes/"):
+    if path.startswith("/_notes/"):
         assert response.status_code == 301, path
         path = urlsplit(response.headers["Location"]).path
         response = client.get(path)
@@ -92,11 +92,11 @@ def test_notes_address_redirects_by_file_name_or_title_in_any_case(app, client):
         "Existing Post",
         "x/existing-post",
     ):
-        response = client.get(f"/notes/{name}")
+        response = client.get(f"/_notes/{name}")
         assert response.status_code == 301, name
         assert urlsplit(response.headers["Location"]).path == f"/posts/{slug}/"
     for name in ("nothing-here", "草稿", "draft"):
-        response = client.get(f"/notes/{name}")
+        response = client.get(f"/_notes/{name}")
         assert response.status_code == 404, name
         assert "<html" in response.get_data(as_text=True)
 
@@ -106,7 +106,7 @@ def test_a_trashed_article_is_no_note(app, client):
         article = publish(EXISTING, filename="existing-post.md").article
         article.deleted_at = utcnow()
         db.session.commit()
-    assert client.get("/notes/existing-post").status_code == 404
+    assert client.get("/_notes/existing-post").status_code == 404
 
 
 def test_files_picked_together_link_to_each_other(app, client):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
     BadRequest,
@@ -12,6 +12,7 @@ from werkzeug.exceptions import (
 )
 
 from .services.listing import BadPageRequest
+from .services.redirects import redirect_for
 
 MESSAGES = {
     400: "This request could not be understood.",
@@ -23,6 +24,8 @@ TITLES = {413: "Upload too large"}
 API_PREFIX = "/api/"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 NUL_DROPPED = frozenset({"search.index"})
+# Requests that never follow a reader's old link: the author's pages and the API.
+NOT_MOVED_PREFIXES = ("/admin/", "/api/", "/media/", "/static/")
 
 
 def human_size(size: int) -> str:
@@ -92,6 +95,18 @@ def refuse_nul_characters() -> None:
         raise NulCharacter()
 
 
+def moved_address():
+    """Answer 301 when a reader's request that would 404 is an old address; else None.
+
+    Only here, on the way to a 404 page, so normal pages cost nothing more. The query
+    string is left off: the old site's parameters mean nothing to the new one.
+    """
+    if request.method not in ("GET", "HEAD") or request.path.startswith(NOT_MOVED_PREFIXES):
+        return None
+    target = redirect_for(request.path)
+    return redirect(target, 301) if target else None
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers and the request checks that would otherwise fail late."""
     app.before_request(refuse_nul_characters)
@@ -111,6 +126,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code == 404 and (moved := moved_address()) is not None:
+            return moved
         return render_error(code, TITLES.get(code, error.name), describe_http_error(error))
 
     @app.errorhandler(InternalServerError)

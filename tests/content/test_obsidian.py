@@ -95,14 +95,14 @@ def resolver(known: dict[str, str]):
 
 
 def test_wikilinks_link_to_the_resolved_address_with_the_heading_fragment():
-    known = {"Note": "/notes/Note", "树状数组": "/posts/fenwick/"}
+    known = {"Note": "/_notes/Note", "树状数组": "/posts/fenwick/"}
     result = render_markdown(
         "See [[Note]], [[Note|this one]], [[树状数组#单点修改 区间查询]] and [[#Local Part]].",
         resolve_link=resolver(known),
     )
     assert result.html == (
-        '<p>See <a class="wikilink" href="/notes/Note">Note</a>, '
-        '<a class="wikilink" href="/notes/Note">this one</a>, '
+        '<p>See <a class="wikilink" href="/_notes/Note">Note</a>, '
+        '<a class="wikilink" href="/_notes/Note">this one</a>, '
         '<a class="wikilink" href="/posts/fenwick/#单点修改-区间查询">树状数组 &gt; 单点修改 区间查询</a>'
         ' and <a class="wikilink" href="#local-part">Local Part</a>.</p>'
     )

@@ -29,7 +29,7 @@ def private_pages(response):
 
 
 # The view modules attach their routes to bp.
-from . import articles, auth, jobs, revisions, tokens, transfer, upload  # noqa: E402, F401
+from . import addresses, articles, auth, jobs, revisions, tokens, transfer, upload  # noqa: E402, F401
 
 
 def init_app(app: Flask) -> None:

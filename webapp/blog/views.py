@@ -227,7 +227,9 @@ def load_article(article_id: int) -> Article:
     )
 
 
-@bp.get("/notes/<path:name>")
+# Under a folder no site generator makes (they skip "_" folders), so the old addresses
+# an upload brings, such as Jekyll's /notes/2024/01/18/hello/, never collide with it.
+@bp.get("/_notes/<path:name>")
 def note(name: str):
     """Redirect a note's name (a [[wikilink]]'s target) to the article made from that note."""
     found = notes.find_note(name)

@@ -12,8 +12,10 @@ from ..config import site_timezone
 from ..content.document import Source, parse_source
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, normalise
+from ..content.permalinks import old_addresses
 from ..extensions import db
 from ..models import DRAFT, PUBLISHED, Article, utcnow
+from . import addresses
 from .assets import media_prefix
 from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
 from .publishing.links import note_links
@@ -22,6 +24,8 @@ from .publishing.writer import RETRYABLE
 from .search.indexer import remove_documents
 
 PAGE_SIZE = 50
+# The origin of the address an article had before its slug changed.
+EARLIER_SLUG = "earlier slug"
 STATUSES = (DRAFT, PUBLISHED)
 TABLE_COLUMNS = (
     Article.id,
@@ -155,9 +159,11 @@ def _save_once(article: Article, source: Source) -> SaveResult:
     with ArticleWriter() as writer:
         writer.claim(article)
         meta = source.meta
+        earlier = addresses.own_address(article)
         if meta.slug and meta.slug != article.slug:
             if _slug_is_free(meta.slug, article):
                 article.slug = meta.slug
+                _drop_own_address(writer, article)
             else:
                 warnings.append(
                     f"the slug “{meta.slug}” belongs to another article; "
@@ -169,7 +175,49 @@ def _save_once(article: Article, source: Source) -> SaveResult:
         article.updated_at = now
         writer.place(article, meta.category_path, meta.tags)
         writer.write(article, prepared, revisions=[(source.text, now)])
+        # Links to the old slug keep working; so do addresses the front matter names.
+        found = old_addresses(None, None, source.front_matter, source.title, site_timezone())
+        if earlier != addresses.own_address(article):
+            found.found.insert(0, (earlier, EARLIER_SLUG))
+        warnings += writer.keep_addresses(article, found.found)
     return SaveResult(UPDATED, warnings + prepared.warnings)
+
+
+def _drop_own_address(writer: ArticleWriter, article: Article) -> None:
+    """Drop an old address the article's new slug makes its own: the page answers it now."""
+    own = addresses.own_address(article)
+    for address in list(article.addresses):
+        if address.path == own:
+            writer.drop_address(article, address)
+
+
+def add_addresses(article: Article, text: str) -> int:
+    """Add the addresses an author typed, one per line; commit; return how many are new.
+
+    Raises addresses.AddressesRefused, listing every problem, and saves nothing when any
+    address is bad: on another site, one of this site's own pages, another article's.
+    """
+    wanted = addresses.check_author_addresses(article, text)
+    try:
+        with ArticleWriter() as writer:
+            writer.keep_addresses(article, wanted)
+    except IntegrityError:
+        # Another article took one of them between the check and the commit.
+        raise addresses.AddressesRefused(
+            ["another article took one of these addresses meanwhile; try again"]
+        ) from None
+    return len(wanted)
+
+
+def remove_address(article: Article, address_id: int) -> str | None:
+    """Take one old address from an article; commit; return its path, or None if not there."""
+    address = next((a for a in article.addresses if a.id == address_id), None)
+    if address is None:
+        return None
+    path = address.path
+    with ArticleWriter() as writer:
+        writer.drop_address(article, address)
+    return path
 
 
 def set_status(article: Article, status: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from ..content.encoding import DecodeError, decode_text
 from ..content.frontmatter import FENCES
+from ..content.permalinks import Site, detect_site
 from .bundle import (
     BundleError,
     EntryError,
@@ -291,6 +292,7 @@ def _set_entries(files: FileSet, label: Callable[[str], str]) -> Iterator[Entry]
     documents = [path for path in files.paths if path.lower().endswith(DOCUMENT_SUFFIXES)]
     filenames = _filenames(documents)
     root = _bundle_root(files.paths)
+    site = _site(files)
     for path in documents:
         try:
             data = files.read(path)
@@ -298,7 +300,7 @@ def _set_entries(files: FileSet, label: Callable[[str], str]) -> Iterator[Entry]
             yield Refusal(label(path), str(error))
             continue
         yield from _document_entry(
-            label(path), data, files, path, filenames[path], bundle_root=root
+            label(path), data, files, path, filenames[path], bundle_root=root, site=site
         )
 
 
@@ -311,6 +313,7 @@ def _document_entry(
     *,
     bundle_root: str | None = None,
     others: tuple[str, ...] = (),
+    site: Site | None = None,
 ) -> Iterator[Entry]:
     """Decode one document; bundle_root is None for a file uploaded alone.
 
@@ -338,7 +341,19 @@ def _document_entry(
             f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit",
         )
     else:
-        yield Document(label, text, filename, files, path, beside=others)
+        yield Document(label, text, filename, files, path, beside=others, site=site)
+
+
+def _site(files: FileSet) -> Site | None:
+    """Return the site generator a zip or folder comes from, by its layout (old addresses)."""
+
+    def read(path: str) -> bytes:
+        try:
+            return files.read(path)
+        except EntryError as error:
+            raise ValueError(str(error)) from None
+
+    return detect_site(files.paths, read)
 
 
 def upload_path(name: str) -> str:

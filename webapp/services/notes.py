@@ -1,4 +1,4 @@
-"""Notes by name: the article a [[wikilink]] or a /notes/<name> address means.
+"""Notes by name: the article a [[wikilink]] or a /_notes/<name> address means.
 
 Obsidian links a note by its file name (without .md), and any note by its title works in
 practice too: a note is found by the file it was uploaded as first, then by its title,
@@ -85,5 +85,5 @@ def article_address(article: Article) -> str:
 
 
 def note_address(name: str) -> str:
-    """Return the stable /notes/<name> path that redirects to whichever article is that note."""
+    """Return the stable /_notes/<name> path that redirects to whichever article is that note."""
     return _site_path("blog.note", name=name)

@@ -23,6 +23,7 @@ from ...content.document import Source, parse_source
 from ...content.frontmatter import FrontMatterError
 from ...content.images import ImageLoader
 from ...content.metadata import MetadataError, TooLongError
+from ...content.permalinks import Site
 from ..assets import media_prefix
 from ..bundle import FileSet
 from .links import note_links
@@ -60,6 +61,7 @@ class Document:
     # Paths of the other documents uploaded with it outside `files` (picked together),
     # which its [[links]] may name.
     beside: tuple[str, ...] = ()
+    site: Site | None = None  # the site generator its bundle comes from (old addresses)
 
     def handle(self) -> tuple | None:
         """Return what a pool process needs to find this document's images, or None."""
@@ -231,6 +233,7 @@ class Publisher:
             path=entry.path,
             load=entry.load,
             beside=entry.beside,
+            site=entry.site,
         )
         staged.loaded = published.loaded
         return _result(entry.name, published)

@@ -3,7 +3,7 @@
 A note is found among the articles already on the site (by the file it was uploaded as,
 then by title) and among the documents of the same upload: a zip's or folder's files, or
 the Markdown files picked together. An article that exists is linked at its page; a note
-of this upload, whose slug is fixed only when it is written, at /notes/<name>, which
+of this upload, whose slug is fixed only when it is written, at /_notes/<name>, which
 redirects to it from then on. Links to notes found nowhere are left out: the document
 shows their text alone, and the report lists them.
 """

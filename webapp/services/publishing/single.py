@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ...config import site_timezone
 from ...content.document import Source, parse_source
 from ...content.images import ImageLoader
+from ...content.permalinks import Site, old_addresses
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
@@ -39,23 +40,29 @@ def publish_source(
     path: str | None = None,
     load: ImageLoader | None = None,
     beside: tuple[str, ...] = (),
+    site: Site | None = None,
 ) -> PublishResult:
     """Create or update the article a parsed document describes, through `writer`.
 
     `ready` is the document rendered beforehand (in a pool) against the images the article
     had then; it is rendered again here when the article turns out to link others.
-    `beside` names the other documents uploaded with it, which its [[links]] may name.
+    `beside` names the other documents uploaded with it, which its [[links]] may name. The
+    addresses the document had on its old site (`site`, the generator its bundle comes
+    from, or only its front matter) are kept with the article, even when it is unchanged.
     """
     article = find_article(source, filename)
+    old = old_addresses(site, path, source.front_matter, source.title, site_timezone())
     if is_unchanged(article, source):
-        return PublishResult(article, UNCHANGED)
+        warnings = writer.keep_addresses(article, old.found)
+        return PublishResult(article, UNCHANGED, old.warnings + warnings)
     linked = linked_images(article)
     if ready is None or ready.linked != linked:
         notes = note_links(source.body, files, path, beside)
         task = Task(source, linked, media_prefix(), files, path, load, notes)
         ready = prepare(task)
     article, outcome = writer.publish(article, ready, filename)
-    return PublishResult(article, outcome, list(ready.warnings), set(ready.loaded))
+    warnings = list(ready.warnings) + old.warnings + writer.keep_addresses(article, old.found)
+    return PublishResult(article, outcome, warnings, set(ready.loaded))
 
 
 def publish(

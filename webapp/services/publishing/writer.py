@@ -19,7 +19,16 @@ from ...content.document import Source, source_hash
 from ...content.searchtext import SearchFields
 from ...content.slugs import slugify
 from ...extensions import db
-from ...models import DRAFT, PUBLISHED, Article, ArticleImage, Revision, utcnow
+from ...models import (
+    DRAFT,
+    PUBLISHED,
+    Article,
+    ArticleAddress,
+    ArticleImage,
+    Revision,
+    utcnow,
+)
+from .. import addresses
 from ..assets import store_image
 from ..search.indexer import write_documents
 from ..taxonomy import Taxonomy
@@ -168,6 +177,18 @@ class ArticleWriter:
                 )
             )
         self.indexed.append((article, rendered.search))
+
+    def keep_addresses(self, article: Article, found: Iterable[tuple[str, str]]) -> list[str]:
+        """Store the old addresses (address, origin) the article lacks; return why not others.
+
+        Call it once the article is written: it is stored in the same transaction.
+        """
+        return addresses.keep(article, found)
+
+    def drop_address(self, article: Article, address: ArticleAddress) -> None:
+        """Take an old address from the article; requests for it answer 404 again."""
+        article.addresses.remove(address)
+        db.session.delete(address)
 
     def claim(self, article: Article) -> None:
         """Move the article's version on, or raise Conflict when another writer already did.

@@ -1,0 +1,177 @@
+"""An article's old addresses: cleaned, checked against this site's own pages and the other
+articles' addresses, stored with the article, and found again for a request that would 404.
+
+Stored paths are decoded, NFC, with a leading slash and no trailing one or index.html
+(content/permalinks/paths.clean_address). An address stays with the first article that
+had it; the article keeps every address it ever had, adding new ones as they come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import select
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from ..content.permalinks import AUTHOR, AddressError, clean_address
+from ..extensions import db
+from ..models import PUBLISHED, Article, ArticleAddress
+
+# Paths below which this site answers itself, whatever follows.
+RESERVED_PREFIXES = ("admin", "api", "static", "media")
+# More than any real article had; a front matter listing thousands is not kept whole.
+MAX_ADDRESSES = 100
+# The longest text the edit page takes at once (100 addresses of 1,000 characters).
+MAX_FORM_CHARS = 100_000
+
+
+class AddressesRefused(ValueError):
+    """Addresses an author asked for that cannot be kept; `problems` says why, one by one."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def site_hosts() -> frozenset[str]:
+    """Return the host names this site answers to: SITE_URL's and the request's own."""
+    hosts = set()
+    configured = current_app.config.get("SITE_URL")
+    if configured:
+        hosts.add((urlsplit(configured).hostname or "").lower())
+    if has_request_context():
+        hosts.add(request.host.rsplit(":", 1)[0].strip("[]").lower())
+    return frozenset(host for host in hosts if host)
+
+
+def own_address(article: Article) -> str:
+    """Return the article's own address as stored addresses are written: /posts/<slug>."""
+    return f"/posts/{article.slug}"
+
+
+def shadowing_page(path: str) -> str | None:
+    """Return why a page of this site would answer an address before any redirect, or None."""
+    first = path.split("/")[1]
+    if first in RESERVED_PREFIXES:
+        return f"{path} is under /{first}/, which this site uses itself"
+    adapter = current_app.url_map.bind("localhost")
+    for candidate in (path, path + "/"):
+        try:
+            endpoint, values = adapter.match(candidate, method="GET")
+        except RequestRedirect:
+            continue  # the form with a slash is tried next
+        except MethodNotAllowed:
+            return f"{path} is one of this site's own addresses"
+        except NotFound:
+            continue
+        if endpoint != "blog.article":
+            return f"{path} is one of this site's own pages"
+        title = db.session.scalar(select(Article.title).where(Article.slug == values["slug"]))
+        if title is not None:
+            return f"{path} is the address of the article “{title}”"
+    return None
+
+
+def keep(article: Article, found: Iterable[tuple[str, str]]) -> list[str]:
+    """Add the addresses the article does not hold yet; return why others were not kept.
+
+    Called by the article writer after the article is written, in its transaction. An
+    address that another article holds stays with it; one that a page of this site
+    answers, or the article's own, is not stored.
+    """
+    warnings: list[str] = []
+    wanted: dict[str, str] = {}
+    hosts = site_hosts()
+    held = {address.path for address in article.addresses}
+    own = own_address(article)
+    for raw, origin in found:
+        try:
+            path = clean_address(raw, hosts)
+        except AddressError as error:
+            warnings.append(f"the old address {raw} is not kept: {error}")
+            continue
+        if path == own or path in held or path in wanted:
+            continue
+        reason = shadowing_page(path)
+        if reason:
+            warnings.append(f"the old address is not kept: {reason}")
+            continue
+        wanted[path] = origin
+    room = MAX_ADDRESSES - len(held)
+    if len(wanted) > room:
+        warnings.append(f"only {MAX_ADDRESSES} old addresses are kept per article")
+        wanted = dict(list(wanted.items())[: max(room, 0)])
+    for path, title in _holders(list(wanted), article):
+        warnings.append(f"the old address {path} already leads to “{title}” and stays there")
+        del wanted[path]
+    for path, origin in wanted.items():
+        article.addresses.append(ArticleAddress(path=path, origin=origin))
+    return warnings
+
+
+def _holders(paths: list[str], article: Article) -> list[tuple[str, str]]:
+    """Return (path, title) of the paths another article already holds."""
+    if not paths:
+        return []
+    rows = db.session.execute(
+        select(ArticleAddress.path, ArticleAddress.article_id, Article.title)
+        .join(Article, Article.id == ArticleAddress.article_id)
+        .where(ArticleAddress.path.in_(paths))
+    )
+    return [(path, title) for path, owner, title in rows if owner != article.id]
+
+
+def check_author_addresses(article: Article, text: str) -> list[tuple[str, str]]:
+    """Return the addresses an author typed (one per line), or raise AddressesRefused."""
+    if len(text) > MAX_FORM_CHARS:
+        raise AddressesRefused([f"at most {MAX_FORM_CHARS:,} characters can be sent at once"])
+    problems: list[str] = []
+    wanted: dict[str, str] = {}
+    hosts = site_hosts()
+    held = {address.path for address in article.addresses}
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise AddressesRefused(["type at least one address, such as /2024/01/18/hello-world/"])
+    for line in lines:
+        try:
+            path = clean_address(line, hosts)
+        except AddressError as error:
+            problems.append(str(error))
+            continue
+        if path == own_address(article):
+            problems.append(f"{path} is this article's own address")
+        elif path not in held:
+            reason = shadowing_page(path)
+            if reason:
+                problems.append(reason)
+            else:
+                wanted[path] = AUTHOR
+    problems += [
+        f"{path} already leads to “{title}”" for path, title in _holders(list(wanted), article)
+    ]
+    if len(held) + len(wanted) > MAX_ADDRESSES:
+        problems.append(f"an article keeps at most {MAX_ADDRESSES} old addresses")
+    if problems:
+        raise AddressesRefused(problems)
+    return list(wanted.items())
+
+
+def published_slug_at(path: str) -> str | None:
+    """Return the slug of the published article an old address leads to, or None."""
+    try:
+        # request.path is already decoded: a literal "%" in it must stay as it is.
+        cleaned = clean_address(path.replace("%", "%25"))
+    except AddressError:
+        return None
+    return db.session.scalar(
+        select(Article.slug)
+        .join(ArticleAddress, ArticleAddress.article_id == Article.id)
+        .where(
+            ArticleAddress.path == cleaned,
+            Article.status == PUBLISHED,
+            Article.deleted_at.is_(None),
+        )
+    )
