@@ -29,7 +29,8 @@ from .results import CREATED, UPDATED
 # Bump when the pipeline's output changes: `flask rerender` re-renders older articles.
 # 2: missing images show their alt text, Obsidian embeds, "$ x^2$" math.
 # 3: feed_html (the body for feeds, formulas as MathML only).
-RENDER_VERSION = 3
+# 4: remote images load lazily, decode asynchronously and send no Referer.
+RENDER_VERSION = 4
 
 
 class Conflict(Exception):
