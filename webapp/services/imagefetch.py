@@ -68,8 +68,8 @@ def refusal(address: str) -> str | None:
         ("a link-local", ip.is_link_local),
         ("a multicast", ip.is_multicast),
         ("an unspecified", ip.is_unspecified),
-        ("a private", ip.is_private),
         ("a reserved", ip.is_reserved),
+        ("a private", ip.is_private),
     ):
         if flag:
             return f"{kind} address"
@@ -213,6 +213,9 @@ def _exchange(connection, url: str, path: str, limits: FetchLimits, clock: _Cloc
         path,
         headers={"User-Agent": USER_AGENT, "Accept": "image/*", "Accept-Encoding": "identity"},
     )
+    # Kept here: a "Connection: close" answer has http.client forget the connection's socket.
+    sock = connection.sock
+    sock.settimeout(clock.left())
     response = connection.getresponse()
     if response.status in REDIRECTS:
         location = response.getheader("Location")
@@ -227,8 +230,9 @@ def _exchange(connection, url: str, path: str, limits: FetchLimits, clock: _Cloc
         raise FetchError(too_large)
     chunks, size = [], 0
     while True:
-        connection.sock.settimeout(clock.left())
-        chunk = response.read(min(CHUNK_BYTES, limits.max_bytes + 1 - size))
+        sock.settimeout(clock.left())
+        # read1: at most one receive, so a host trickling bytes cannot outlast the clock.
+        chunk = response.read1(min(CHUNK_BYTES, limits.max_bytes + 1 - size))
         if not chunk:
             break
         chunks.append(chunk)

@@ -7,7 +7,7 @@ Downloader spends it while the document renders. What a document did not use goe
 
 from __future__ import annotations
 
-import re
+import html
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from ...content.images import ImageFile, RemoteImageError, UnsupportedImage, image_file
 from ..imagefetch import FetchError, FetchLimits, fetch
 
-# Anything that may be a remote URL in Markdown or HTML; each image downloaded is one of
-# them, so their number bounds what a document may download.
-_URL_LIKE = re.compile(r"(?:https?:)?//[^\s()\[\]<>\"']+", re.IGNORECASE)
+# Every remote URL (http://, https://, //) holds this once at least, written plainly or as
+# HTML entities, so its count bounds the images a document may download.
+_URL_MARK = "//"
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class FetchBudget:
         Documents render ahead in a pool, several at once; a share set aside before each
         starts keeps the upload's total within its limit whatever order they finish in.
         """
-        wanted = min(self.per_document, len(_URL_LIKE.findall(text)))
+        wanted = min(self.per_document, html.unescape(text).count(_URL_MARK))
         share = min(wanted, self.left)
         self.left -= share
         if share < wanted:
