@@ -23,6 +23,7 @@ class ImageHost:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
+        self.referers: dict[str, str | None] = {}  # path -> the Referer it was asked with
         self.stop = threading.Event()
         host = self
 
@@ -34,6 +35,7 @@ class ImageHost:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's API
                 host.requests.append((self.path, self.headers.get("Host", "")))
+                host.referers[self.path] = self.headers.get("Referer")
                 host.answer(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
