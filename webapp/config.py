@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -83,7 +84,58 @@ DEFAULTS = {
     "JOB_HEARTBEAT_SECONDS": 5,
     # Finished jobs (and their per-file reports) are kept this many days.
     "JOB_KEEP_DAYS": 14,
+    # Where article images may load from besides the site itself: a space-separated list
+    # of Content-Security-Policy sources ("https: cdn.example.org"); "" allows only the
+    # site's own images. Most imported notes keep their images on a CDN (an image host).
+    "SITE_IMAGE_SOURCES": "https:",
+    # Copying remote images into the site at import (the upload form's checkbox, the API's
+    # localize_images=1, `flask import --localize-images`): bytes per image (None: the
+    # MAX_FILE_SIZE), images per document and per upload, seconds per image, per document
+    # and per upload.
+    "IMAGE_FETCH_MAX_SIZE": None,
+    "IMAGE_FETCH_MAX_PER_DOCUMENT": 100,
+    "IMAGE_FETCH_MAX_PER_UPLOAD": 1000,
+    "IMAGE_FETCH_TIMEOUT": 15,
+    "IMAGE_FETCH_DOCUMENT_SECONDS": 120,
+    "IMAGE_FETCH_UPLOAD_SECONDS": 1800,
+    # Let those downloads reach private, loopback and link-local addresses (an intranet
+    # image host; tests). Off: a Markdown file must not make the server probe its network.
+    "IMAGE_FETCH_ALLOW_PRIVATE": False,
 }
+
+# One source of a CSP source list: a scheme ("https:"), a host with an optional scheme,
+# port and path ("https://*.example.org:8443/img/"), or 'self'. Nothing that could end the
+# directive (";", ",") or add a keyword such as 'unsafe-inline'.
+_CSP_SOURCE = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*:"
+    r"|(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:\*|(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)"
+    r"(?::(?:[0-9]{1,5}|\*))?(?:/[A-Za-z0-9._~%!$&()*+=:@/-]*)?"
+    r"|'self'"
+)
+
+
+class SettingError(ValueError):
+    """A setting the app cannot start with; str() names it and says what is wrong."""
+
+
+def image_sources(value) -> str:
+    """Return SITE_IMAGE_SOURCES as a checked CSP source list; raise SettingError otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        value = " ".join(str(item) for item in value)
+    if not isinstance(value, str):
+        raise SettingError(f"SITE_IMAGE_SOURCES must be text, not {type(value).__name__}")
+    sources = value.split()
+    for source in sources:
+        if not _CSP_SOURCE.fullmatch(source):
+            raise SettingError(
+                f"SITE_IMAGE_SOURCES: {source!r} is not an image source; give a "
+                'space-separated list such as "https:" or "https://img.example.org" '
+                '("" for the site\'s own images only)'
+            )
+    return " ".join(sources)
+
 
 # Room for the multipart envelope and form fields around the files themselves.
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -131,6 +183,8 @@ def configure(app, test_config: dict | None) -> None:
         app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_FILE_SIZE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    # Checked at start-up: a bad value must stop the app, not reach every page's header.
+    app.config["SITE_IMAGE_SOURCES"] = image_sources(app.config["SITE_IMAGE_SOURCES"])
 
 
 def database_uri(url: str) -> str:

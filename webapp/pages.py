@@ -13,13 +13,21 @@ from . import vendor
 from .config import site_timezone
 from .errors import human_size
 
-# Pages load nothing from elsewhere; KaTeX output needs style attributes, hence 'unsafe-inline'
-# for styles only. Scripts are our own file and htmx, both served from 'self'.
+# Pages load nothing from elsewhere but images (SITE_IMAGE_SOURCES: articles often keep
+# theirs on an image host); KaTeX output needs style attributes, hence 'unsafe-inline' for
+# styles only. Scripts are our own file and htmx, both served from 'self'.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "img-src {image_sources}; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def content_security_policy(image_sources: str) -> str:
+    """Return the pages' CSP, images allowed from 'self', data: and the checked sources."""
+    return CONTENT_SECURITY_POLICY.format(
+        image_sources=" ".join(["'self'", "data:", *image_sources.split()])
+    )
 
 
 @cache
@@ -98,9 +106,12 @@ def init_app(app: Flask) -> None:
             "site_lang": config["SITE_LANG"],
         }
 
+    # Built once: SITE_IMAGE_SOURCES was checked when the app was configured.
+    policy = content_security_policy(app.config["SITE_IMAGE_SOURCES"])
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

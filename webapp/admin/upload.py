@@ -10,7 +10,9 @@ from .. import jobs
 from ..services import authoring
 from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
 from ..services.preview import build_preview
+from ..services.publishing import FetchBudget, Publisher
 from ..web.htmx import wants_fragment
+from ..web.options import asks_localized
 from . import bp
 from .jobs import render_job
 
@@ -24,10 +26,12 @@ def incoming_files() -> list[IncomingFile]:
     ]
 
 
-def publish_upload(files: list[IncomingFile], pasted: str | None) -> list:
+def publish_upload(files: list[IncomingFile], pasted: str | None, localize: bool = False) -> list:
     """Run files and pasted text through ingest; an oversize one becomes a 413."""
+    limits = UploadLimits.from_config(current_app.config)
+    publisher = Publisher(fetch=FetchBudget.from_config(current_app.config) if localize else None)
     try:
-        return ingest_files(files, pasted, limits=UploadLimits.from_config(current_app.config))
+        return ingest_files(files, pasted, limits=limits, publisher=publisher)
     except UploadTooLarge as error:
         raise RequestEntityTooLarge(str(error)) from error
 
@@ -35,7 +39,12 @@ def publish_upload(files: list[IncomingFile], pasted: str | None) -> list:
 def render_results(results: list, *, error: str | None = None, source: str = "", status=200):
     """Render upload results: only the result area for htmx, else the whole upload page."""
     editors = authoring.ids_by_slug([result.slug for result in results])
-    context = {"results": results, "editors": editors, "error": error}
+    context = {
+        "results": results,
+        "editors": editors,
+        "error": error,
+        "localize_images": asks_localized(request.form),
+    }
     if wants_fragment():
         response = make_response(render_template("admin/_upload_results.html", **context), status)
     else:
@@ -52,21 +61,26 @@ def upload():
         return render_template("admin/upload.html", source="")
     files = incoming_files()
     pasted = request.form.get("markdown", "")
+    localize = asks_localized(request.form)
     if request.form.get("action") == "preview":
         preview = build_preview(pasted)
         return render_template(
-            "admin/upload.html", source=pasted, preview=preview, files_dropped=bool(files)
+            "admin/upload.html",
+            source=pasted,
+            preview=preview,
+            files_dropped=bool(files),
+            localize_images=localize,
         )
     if not files and not pasted.strip():
         message = "Nothing to publish: choose files or paste Markdown first."
         return render_results([], error=message, source=pasted, status=422)
     pasted_text = authoring.normalise_newlines(pasted) if pasted.strip() else None
     try:
-        job = jobs.start_upload(files, pasted_text, current_user.id)
+        job = jobs.start_upload(files, pasted_text, current_user.id, localize_images=localize)
     except UploadTooLarge as error:
         raise RequestEntityTooLarge(str(error)) from error
     if job is None:
-        return render_results(publish_upload(files, pasted_text))
+        return render_results(publish_upload(files, pasted_text, localize))
     return job_started(job)
 
 

@@ -12,8 +12,9 @@ from ..jobs.models import Job
 from ..models import PUBLISHED
 from ..services.authoring import normalise_newlines
 from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
-from ..services.publishing import OUTCOMES, REJECTED
+from ..services.publishing import OUTCOMES, REJECTED, FetchBudget, Publisher
 from ..services.tokens import authenticate_token
+from ..web.options import asks_localized
 from . import bp, json_error
 
 RAW_MARKDOWN = {"text/markdown", "text/plain", "text/x-markdown"}
@@ -74,6 +75,7 @@ def result_json(result) -> dict:
         "status": result.status,
         "url": url,
         "warnings": list(result.warnings),
+        "images": list(result.images or []),
     }
 
 
@@ -104,11 +106,14 @@ def publish_articles():
     if not files and not pasted:
         return json_error(400, "Nothing to publish: send files, a zip, or a Markdown body.")
     limits = UploadLimits.from_config(current_app.config)
+    # A form field, or a query parameter when the body is the Markdown or the zip itself.
+    localize = asks_localized(request.form) or asks_localized(request.args)
     try:
-        job = jobs.start_upload(files, pasted, token.user_id)
+        job = jobs.start_upload(files, pasted, token.user_id, localize_images=localize)
         if job is not None:
             return job_answer(job, 202)
-        results = ingest_files(files, pasted, limits=limits)
+        fetch = FetchBudget.from_config(current_app.config) if localize else None
+        results = ingest_files(files, pasted, limits=limits, publisher=Publisher(fetch=fetch))
     except UploadTooLarge as error:
         return json_error(413, str(error))
     status = 422 if results and all(r.outcome == REJECTED for r in results) else 200

@@ -30,7 +30,8 @@ def describe(result: FileResult) -> list[str]:
         where = f" -> {result.slug}" if result.slug else ""
         status = f" ({result.status})" if result.status else ""
         lines = [f"{result.outcome:<9}  {result.name}{where}{status}"]
-    return lines + [f"           warning: {warning}" for warning in result.warnings]
+    lines += [f"           warning: {warning}" for warning in result.warnings]
+    return lines + [f"           {line}" for line in result.images or []]
 
 
 def counts_line(results: list[FileResult]) -> str:
@@ -52,8 +53,14 @@ def counts_line(results: list[FileResult]) -> str:
     is_flag=True,
     help="Queue the import for `flask worker` and return at once; follow it at /admin/jobs/.",
 )
+@click.option(
+    "--localize-images",
+    is_flag=True,
+    help="Download the images the Markdown loads from other sites and store them here"
+    " (limits: the IMAGE_FETCH_* settings).",
+)
 @with_appcontext
-def import_command(path: Path, quiet: bool, background: bool) -> None:
+def import_command(path: Path, quiet: bool, background: bool, localize_images: bool) -> None:
     """Import a folder or .zip of Markdown files with their images, or restore an export.
 
     PATH is a folder (such as Hexo's source/_posts, Jekyll's _posts or Hugo's
@@ -76,7 +83,7 @@ def import_command(path: Path, quiet: bool, background: bool) -> None:
             f"{path} holds {plural(plan.accounts, 'account')}: those missing here are added,"
             " existing ones are kept as they are."
         )
-    job = jobs.start_import(path, plan.total, queue=background)
+    job = jobs.start_import(path, plan.total, queue=background, localize_images=localize_images)
     if background:
         click.echo(f"Queued {path} as job {job.id}; follow it at /admin/jobs/{job.id}.")
         return

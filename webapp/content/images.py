@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from .render import MISSING_IMAGE, MissingImage
+from .render import MISSING_IMAGE, MissingImage, is_remote
 from .svg import UnsafeSvg, sanitize_svg
 
 # Types are recognised by their first bytes, never by the file name.
@@ -31,6 +31,16 @@ _SVG_ELEMENT = re.compile(rb"<svg[\s>/]")
 _ALT_SHOWN = "the article shows its alt text"
 
 ImageLoader = Callable[[str], bytes | None]
+# Downloads a remote image for the collector: returns it checked, or raises RemoteImageError.
+RemoteFetch = Callable[[str], "ImageFile"]
+# An image reference is stored in 1000 characters (article_images.reference).
+MAX_REFERENCE = 1000
+# URLs named in one line of the report before "and N more".
+_LISTED_URLS = 3
+
+
+class RemoteImageError(Exception):
+    """A remote image that was not stored; str() says why, in the report's words."""
 
 
 class UnsupportedImage(ValueError):
@@ -93,19 +103,27 @@ class ImageCollector:
     A reference the loader supplies becomes a new image (`found`); one it lacks keeps the
     file the article already links (`linked`: reference -> stored file name); anything
     else shows its alt text and is reported. `media_prefix` + file name is an image's URL.
+
+    A remote image (http, https, //) stays remote, unless the article already has a copy
+    (linked by its URL), an earlier rendering downloaded it (`fetched`), or `fetch`
+    downloads it now; `remote` records why each one that stays remote does.
     """
 
     load: ImageLoader | None
     linked: Mapping[str, str]
     media_prefix: str
+    fetch: RemoteFetch | None = None
+    fetched: Mapping[str, ImageFile] = field(default_factory=dict)
     found: dict[str, ImageFile] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    copied: list[str] = field(default_factory=list)  # remote URLs shown from stored copies
+    remote: dict[str, str | None] = field(default_factory=dict)  # URL -> why not copied
 
     def __call__(self, src: str) -> str | MissingImage | None:
         reference = normalise_reference(src)
         if reference is None:
-            return None
+            return self._remote(src.strip()) if is_remote(src) else None
         shown = unquote(src)
         try:
             data = self.load(reference) if self.load else None
@@ -127,7 +145,67 @@ class ImageCollector:
         self.used.add(reference)
         return self.media_prefix + filename
 
+    def _remote(self, url: str) -> str | None:
+        """Return the stored copy's URL for a remote image, or None to leave it remote."""
+        if url in self.remote:
+            return None
+        image = self.found.get(url) or self.fetched.get(url)
+        filename = image.filename if image else self.linked.get(url)
+        if filename is None and self.fetch is not None:
+            if len(url) > MAX_REFERENCE:
+                self.remote[url] = f"the address is over {MAX_REFERENCE} characters long"
+                return None
+            try:
+                image = self.fetch(url)
+            except RemoteImageError as error:
+                self.remote[url] = str(error)
+                return None
+            filename = image.filename
+        if filename is None:
+            self.remote[url] = None
+            return None
+        if image is not None:
+            self.found[url] = image
+        if url not in self.used:
+            self.used.add(url)
+            self.copied.append(url)
+        return self.media_prefix + filename
+
+    @property
+    def notes(self) -> list[str]:
+        """Return the report's lines on remote images: copied, left remote, and why."""
+        lines = []
+        if self.copied:
+            lines.append(f"{_images(len(self.copied), 'remote image')} stored on this site: "
+                         f"{_listing(self.copied)}")  # fmt: skip
+        reasons: dict[str | None, list[str]] = {}
+        for url, reason in self.remote.items():
+            reasons.setdefault(reason, []).append(url)
+        for reason, urls in reasons.items():
+            stay = "stays" if len(urls) == 1 else "stay"
+            why = f" ({reason})" if reason else ""
+            lines.append(f"{_images(len(urls), 'image')} {stay} remote{why}: {_listing(urls)}")
+        insecure = [url for url in self.remote if url.lower().startswith("http://")]
+        if insecure:
+            lines.append(
+                f"{_images(len(insecure), 'remote image')} over plain http: browsers of an "
+                f"https site load {'it' if len(insecure) == 1 else 'them'} over https or "
+                f"block {'it' if len(insecure) == 1 else 'them'}: {_listing(insecure)}"
+            )
+        return lines
+
     @property
     def warnings(self) -> list[str]:
         """Return one warning per image, not per mention."""
         return list(dict.fromkeys(self.problems))
+
+
+def _images(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _listing(urls: list[str]) -> str:
+    """Return the first few URLs, and how many more there are."""
+    shown = ", ".join(urls[:_LISTED_URLS])
+    more = len(urls) - _LISTED_URLS
+    return f"{shown} and {more} more" if more > 0 else shown

@@ -64,6 +64,16 @@ _VERBATIM = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1\s*>", re.DOT
 _IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _SRC_ATTR = re.compile(r"""(\ssrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
 _TOC_WRAPPER = re.compile(r'^\s*<div class="toc">\s*(.*?)\s*</div>\s*$', re.DOTALL)
+# Attributes a remote image gets: it loads when scrolled near, does not hold up the page,
+# and tells the image host nothing of the page (also in feed readers, where the site's
+# Referrer-Policy header does not reach).
+_REMOTE_IMAGE_ATTRIBUTES = (
+    ("loading", "lazy"),
+    ("decoding", "async"),
+    ("referrerpolicy", "no-referrer"),
+)
+# One attribute of a tag, its value quoted or not (an alt text may say "loading=").
+_ATTRIBUTE = re.compile(r"""\s+([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?""")
 _ALT_ATTR = re.compile(r"""\salt\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
 # Obsidian's image embed: ![[a.png]], ![[folder/a.png|300]], ![[a.png|300x200]],
 # ![[a.png|alt text]]. Only image files: ![[Some note]] (a note transclusion) stays text.
@@ -72,6 +82,29 @@ _EMBED_PATTERN = (
     r"(?:#[^\[\]|\n]*)?(?:\|(?P<options>[^\[\]\n]*))?\]\]"
 )
 _EMBED_SIZE = re.compile(r"(\d+)(?:x(\d+))?")
+
+
+def is_remote(src: str) -> bool:
+    """Tell whether an image src is on another site: http:, https: or protocol-relative."""
+    lowered = src.strip().lower()
+    return lowered.startswith(("http://", "https://", "//"))
+
+
+def _remote_attributes(tag: str) -> str:
+    """Return an <img> tag with the attributes of a remote image in place of the author's.
+
+    The author's loading="eager" stays (an image at the top of the article).
+    """
+    ours = dict(_REMOTE_IMAGE_ATTRIBUTES)
+    kept = []
+    for attribute in _ATTRIBUTE.finditer(tag):
+        name, value = attribute.group(1).lower(), attribute.group(2) or ""
+        if name == "loading" and value.strip("\"'").lower() == "eager":
+            ours["loading"] = "eager"
+        elif name not in ours:
+            kept.append(attribute.group())
+    added = "".join(f' {name}="{value}"' for name, value in ours.items())
+    return "<img" + "".join(kept) + added + ">"
 
 
 class MissingImage:
@@ -312,7 +345,7 @@ def _rewrite_images(
         sources.append(written)
         resolved = resolve(written) if resolve else None
         if resolved is None:
-            return tag.group()
+            return _remote_attributes(tag.group()) if is_remote(written) else tag.group()
         if resolved is MISSING_IMAGE:
             alt = _ALT_ATTR.search(tag.group())
             alt_value = alt.group(1) if alt else ""

@@ -26,7 +26,7 @@ _SVG_TAGS = {"svg", "path", "line"}
 _ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "title", "lang", "dir"},
     "a": {"href", "id"},
-    "img": {"src", "alt", "width", "height", "loading"},
+    "img": {"src", "alt", "width", "height"},
     "input": {"checked", "disabled"},  # type is pinned to checkbox below
     "details": {"open"},
     "ol": {"start", "reversed"},
@@ -163,7 +163,15 @@ def _cleaner() -> nh3.Cleaner:
         clean_content_tags=_CONTENT_DROPPED,
         attributes=_ATTRIBUTES,
         filter_style_properties=STYLE_PROPERTIES,
-        tag_attribute_values={"input": {"type": {"checkbox"}}},
+        tag_attribute_values={
+            "input": {"type": {"checkbox"}},
+            # Only the values the renderer writes: a remote image never sends a Referer.
+            "img": {
+                "loading": {"lazy", "eager"},
+                "decoding": {"async", "sync", "auto"},
+                "referrerpolicy": {"no-referrer"},
+            },
+        },
         set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
         url_schemes={"http", "https", "mailto"},
         strip_comments=True,

@@ -33,13 +33,18 @@ def describe_upload(files: list[IncomingFile], pasted: str | None) -> str:
 
 
 def start_upload(
-    files: list[IncomingFile], pasted: str | None, user_id: int | None, *, always: bool = False
+    files: list[IncomingFile],
+    pasted: str | None,
+    user_id: int | None,
+    *,
+    always: bool = False,
+    localize_images: bool = False,
 ) -> Job | None:
     """Store a big upload as a queued job and hand it to the workers; return the job.
 
     An upload of at most BACKGROUND_AFTER_DOCUMENTS documents is left to the request
     (None), unless `always`. Raises UploadTooLarge first, as a request would, so nothing
-    over the limits is kept.
+    over the limits is kept. The job keeps `localize_images` for its worker.
     """
     documents = count_documents(files, pasted)
     if documents <= int(current_app.config["BACKGROUND_AFTER_DOCUMENTS"]) and not always:
@@ -47,7 +52,7 @@ def start_upload(
     check_limits(files, pasted, UploadLimits.from_config(current_app.config))
     job = records.create_job(UPLOAD, describe_upload(files, pasted), documents, user_id)
     try:
-        inputs.save_upload(job.id, files, pasted)
+        inputs.save_upload(job.id, files, pasted, {inputs.LOCALIZE: localize_images})
     except BaseException:
         inputs.discard(job.id)
         records.delete_job(job.id)
@@ -58,10 +63,10 @@ def start_upload(
     return job
 
 
-def start_import(path: Path, total: int, *, queue: bool) -> Job:
+def start_import(path: Path, total: int, *, queue: bool, localize_images: bool = False) -> Job:
     """Record `flask import PATH` as a job; queue it for the workers when asked to."""
     job = records.create_job(IMPORT, str(path), total)
-    inputs.save_path(job.id, path)
+    inputs.save_path(job.id, path, {inputs.LOCALIZE: localize_images})
     if queue:
         hand_over(job)
     return job

@@ -3,7 +3,8 @@ sent, the path `flask import` was given, an export zip to restore, or an export'
 An export job's zip is written to instance/exports/<id>.zip and kept with the job.
 
     upload.json      {"files": [{"name": "posts.zip", "stored": "files/0"}, …],
-                      "pasted": true|false}  or  {"path": "/home/me/blog/source/_posts"}
+                      "pasted": true|false}  or  {"path": "/home/me/blog/source/_posts"},
+                      each with "options": {"localize_images": true|false}
                      or  {"export": {"revisions": true}}
     restore.zip      an export zip uploaded to be restored (its "path")
     files/<n>        each document or zip, under its position in the upload
@@ -24,6 +25,8 @@ from ..services.ingest import IncomingFile, is_loose, upload_path
 
 MANIFEST = "upload.json"
 RESTORE_ZIP = "restore.zip"
+# The option that has a job copy remote images into the site.
+LOCALIZE = "localize_images"
 
 
 class MissingInput(ValueError):
@@ -44,8 +47,10 @@ def folder(job_id: int) -> Path:
     return Path(current_app.instance_path) / "jobs" / str(job_id)
 
 
-def save_upload(job_id: int, files: list[IncomingFile], pasted: str | None) -> None:
-    """Write an upload to the job's folder, so a worker process can read it."""
+def save_upload(
+    job_id: int, files: list[IncomingFile], pasted: str | None, options: dict | None = None
+) -> None:
+    """Write an upload and its options to the job's folder, so a worker process can read it."""
     root = folder(job_id)
     (root / "files").mkdir(parents=True, exist_ok=True)
     (root / "loose").mkdir(exist_ok=True)
@@ -63,7 +68,7 @@ def save_upload(job_id: int, files: list[IncomingFile], pasted: str | None) -> N
         target.write_bytes(file.read())
     if pasted is not None:
         (root / "pasted.md").write_text(pasted, encoding="utf-8")
-    manifest = {"files": listed, "pasted": pasted is not None}
+    manifest = {"files": listed, "pasted": pasted is not None, "options": options or {}}
     (root / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
@@ -95,11 +100,11 @@ def save_restore(job_id: int, source) -> Path:
     return target
 
 
-def save_path(job_id: int, path: Path) -> None:
-    """Record the folder or zip an import job reads."""
+def save_path(job_id: int, path: Path, options: dict | None = None) -> None:
+    """Record the folder or zip an import job reads, and its options."""
     root = folder(job_id)
     root.mkdir(parents=True, exist_ok=True)
-    manifest = {"path": str(Path(path).resolve())}
+    manifest = {"path": str(Path(path).resolve()), "options": options or {}}
     (root / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
@@ -109,6 +114,12 @@ def _manifest(job_id: int) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise MissingInput("the upload this job was started with is no longer stored") from error
+
+
+def options(job_id: int) -> dict:
+    """Return the options a job was started with ({} for a job of an older version)."""
+    found = _manifest(job_id).get("options")
+    return found if isinstance(found, dict) else {}
 
 
 def import_path(job_id: int) -> Path | None:

@@ -70,3 +70,5 @@ class JobFile(db.Model):
     title: Mapped[str | None] = mapped_column(String(500), default=None)
     status: Mapped[str | None] = mapped_column(String(16), default=None)
     warnings: Mapped[list] = mapped_column(JSON, default=list)
+    # FileResult.images: the document's remote images, copied into the site or not.
+    images: Mapped[list | None] = mapped_column(JSON, default=list)

@@ -15,7 +15,7 @@ from flask import current_app
 
 from ..services.bundle import BundleError
 from ..services.ingest import UploadLimits, UploadTooLarge, ingest_files
-from ..services.publishing import FileResult, Publisher, RenderPool
+from ..services.publishing import FetchBudget, FileResult, Publisher, RenderPool
 from ..services.transfer import (
     MANIFEST,
     ExportFormatError,
@@ -88,8 +88,15 @@ def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
 
     if pool is None and job.total >= POOL_MIN_DOCUMENTS:
         pool = shared_pool()
+    fetch = None
+    if inputs.options(job.id).get(inputs.LOCALIZE):
+        # A resumed job starts a new budget: the limits hold per run of the job.
+        fetch = FetchBudget.from_config(current_app.config)
     publisher = Publisher(
-        pool=pool, batch_size=int(current_app.config["JOB_BATCH_SIZE"]), on_batch=on_batch
+        pool=pool,
+        batch_size=int(current_app.config["JOB_BATCH_SIZE"]),
+        on_batch=on_batch,
+        fetch=fetch,
     )
     path = inputs.import_path(job.id)
     if path is not None:

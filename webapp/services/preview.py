@@ -86,7 +86,9 @@ def build_preview(text: str, article: Article | None = None) -> Preview:
     def resolve(src: str) -> str | MissingImage | None:
         reference = normalise_reference(src)
         if reference is None:
-            return None
+            # A remote image the article holds a copy of shows that copy, as published.
+            copy = links.get(src.strip())
+            return media_url(copy.asset) if copy is not None else None
         link = links.get(reference)
         if link is None:
             # As on the published page: the alt text stands where the image would be.

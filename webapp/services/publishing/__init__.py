@@ -8,6 +8,7 @@ own transaction; bulk publishes many, rendered ahead in a pool and written in ba
 from .bulk import Document, Publisher, Refusal
 from .pool import RenderPool
 from .prepare import Prepared, Task, prepare
+from .remote import FetchBudget, FetchPlan
 from .results import CREATED, OUTCOMES, REJECTED, UNCHANGED, UPDATED, FileResult
 from .single import PublishResult, publish, rerender
 from .writer import RENDER_VERSION, ArticleWriter, Conflict, linked_images
@@ -22,6 +23,8 @@ __all__ = [
     "ArticleWriter",
     "Conflict",
     "Document",
+    "FetchBudget",
+    "FetchPlan",
     "FileResult",
     "Prepared",
     "PublishResult",

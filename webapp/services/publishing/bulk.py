@@ -29,6 +29,7 @@ from ..bundle import FileSet
 from .links import note_links
 from .pool import RenderPool
 from .prepare import Prepared, Task, prepare
+from .remote import FetchBudget, FetchPlan
 from .results import REJECTED, FileResult
 from .single import ATTEMPTS, PublishResult, publish_source
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
@@ -79,6 +80,7 @@ class _Staged:
     rendering: Future | None = None
     ready: Prepared | None = None
     loaded: set[str] = field(default_factory=set)  # upload paths its images came from
+    plan: FetchPlan | None = None  # its share of the upload's image downloads
 
 
 BatchHook = Callable[[list[FileResult]], None]
@@ -90,12 +92,14 @@ class Publisher:
 
     `on_batch` hears each batch's results inside its transaction, before the commit: a
     job records them there, so its report and the articles are saved together or not.
+    `fetch`, when given, has remote images downloaded into the site within its limits.
     """
 
     pool: RenderPool | None = None
     batch_size: int = 1
     on_batch: BatchHook | None = None
     loaded: set[str] = field(default_factory=set)  # upload paths that documents used
+    fetch: FetchBudget | None = None
 
     def run(self, entries: Iterable[Refusal | Document]) -> Iterator[FileResult]:
         """Publish every entry; yield the results in order, each batch once committed."""
@@ -143,6 +147,8 @@ class Publisher:
         except (FrontMatterError, MetadataError, TooLongError) as error:
             return _Staged(entry, result=_rejected(entry.name, error))
         staged = _Staged(entry, source)
+        if self.fetch is not None:
+            staged.plan = self.fetch.plan(source.text)
         if self.pool is None and self.batch_size == 1:
             return staged  # rendered and written in one go by publish_source, one lookup
         article = find_article(source, entry.filename)
@@ -153,7 +159,14 @@ class Publisher:
         files = handle if pooled else entry.files
         notes = note_links(source.body, entry.files, entry.path, entry.beside)
         staged.task = Task(
-            source, linked_images(article), self._prefix, files, entry.path, entry.load, notes
+            source,
+            linked_images(article),
+            self._prefix,
+            files,
+            entry.path,
+            entry.load,
+            notes,
+            fetch=staged.plan,
         )
         if pooled:
             staged.rendering = self.pool.submit(staged.task)
@@ -222,6 +235,7 @@ class Publisher:
 
     def _write_one(self, writer: ArticleWriter, staged: _Staged) -> FileResult:
         if staged.result is not None:
+            self._settle_downloads(staged, 0)
             return staged.result
         entry = staged.entry
         published = publish_source(
@@ -234,9 +248,21 @@ class Publisher:
             load=entry.load,
             beside=entry.beside,
             site=entry.site,
+            fetch=staged.plan,
         )
         staged.loaded = published.loaded
+        rendered_ahead = staged.ready.downloads if staged.ready else 0
+        self._settle_downloads(staged, max(published.downloads, rendered_ahead))
         return _result(entry.name, published)
+
+    def _settle_downloads(self, staged: _Staged, used: int) -> None:
+        """Give the upload back what a document's share of downloads did not use, once.
+
+        Written again after a failed batch, the document downloads nothing more.
+        """
+        if self.fetch is not None and staged.plan is not None:
+            self.fetch.settle(staged.plan, used)
+            staged.plan = None
 
     def _note_loaded(self, batch: list[_Staged]) -> None:
         for staged in batch:
@@ -262,4 +288,5 @@ def _result(name: str, published: PublishResult) -> FileResult:
         title=article.title,
         status=article.status,
         warnings=list(published.warnings),
+        images=list(published.remote_notes),
     )

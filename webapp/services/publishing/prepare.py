@@ -14,6 +14,7 @@ from ...content.document import Rendered, Source, render_source
 from ...content.images import ImageCollector, ImageFile, ImageLoader, UnsupportedImage
 from ..bundle import EntryError, FileSet, open_files
 from .links import unresolved_warning
+from .remote import Downloader, FetchPlan
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class Task:
     load: ImageLoader | None = None
     # Where its [[wikilinks]] point, by the note name as written (links.note_links).
     notes: dict[str, str] = field(default_factory=dict)
+    # Remote images to copy into the site (None: they stay remote), and those an earlier
+    # rendering of the document already downloaded (URL -> image).
+    fetch: FetchPlan | None = None
+    fetched: dict[str, ImageFile] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,6 +49,8 @@ class Prepared:
     shown: set[str]  # references the article shows (supplied or already linked)
     loaded: set[str] = field(default_factory=set)  # paths read from the upload's files
     warnings: list[str] = field(default_factory=list)
+    remote_notes: list[str] = field(default_factory=list)  # remote images: copied or not, why
+    downloads: int = 0  # remote images it tried to download
 
 
 def file_loader(files: FileSet, document: str, loaded: set[str]) -> ImageLoader:
@@ -70,11 +77,24 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
     if task.files is not None and task.path is not None:
         files = opened(task.files) if isinstance(task.files, tuple) else task.files
         load = file_loader(files, task.path, loaded)
-    images = ImageCollector(load, task.linked, task.media_prefix)
+    downloader = Downloader(task.fetch) if task.fetch is not None else None
+    images = ImageCollector(
+        load, task.linked, task.media_prefix, fetch=downloader, fetched=task.fetched
+    )
     rendered = render_source(task.source, resolve_image=images, resolve_link=task.notes.get)
     warnings = (
         images.warnings
         + [f"formula not rendered: {message}" for message in rendered.math_errors]
         + unresolved_warning(rendered.unresolved_links)
     )
-    return Prepared(task.source, rendered, task.linked, images.found, images.used, loaded, warnings)
+    return Prepared(
+        task.source,
+        rendered,
+        task.linked,
+        images.found,
+        images.used,
+        loaded,
+        warnings,
+        images.notes,
+        downloader.started if downloader else 0,
+    )

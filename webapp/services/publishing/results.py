@@ -19,3 +19,5 @@ class FileResult:
     title: str | None = None
     status: str | None = None  # "draft" or "published" for saved files
     warnings: list[str] = field(default_factory=list)
+    # Its remote images: which were copied into the site, which stay remote and why.
+    images: list[str] = field(default_factory=list)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...config import site_timezone
 from ...content.document import Source, parse_source
 from ...content.images import ImageLoader
 from ...content.permalinks import Site, old_addresses
+from ...content.render import is_remote
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
 from .links import note_links
 from .prepare import Prepared, Task, prepare
+from .remote import FetchPlan
 from .results import UNCHANGED
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
 
@@ -28,6 +30,8 @@ class PublishResult:
     outcome: str
     warnings: list[str] = field(default_factory=list)
     loaded: set[str] = field(default_factory=set)  # upload paths its images came from
+    remote_notes: list[str] = field(default_factory=list)  # its remote images, copied or not
+    downloads: int = 0  # remote images it tried to download
 
 
 def publish_source(
@@ -41,11 +45,13 @@ def publish_source(
     load: ImageLoader | None = None,
     beside: tuple[str, ...] = (),
     site: Site | None = None,
+    fetch: FetchPlan | None = None,
 ) -> PublishResult:
     """Create or update the article a parsed document describes, through `writer`.
 
     `ready` is the document rendered beforehand (in a pool) against the images the article
-    had then; it is rendered again here when the article turns out to link others.
+    had then; it is rendered again here when the article turns out to link others, with
+    the remote images that rendering downloaded. `fetch` lets it download remote images.
     `beside` names the other documents uploaded with it, which its [[links]] may name. The
     addresses the document had on its old site (`site`, the generator its bundle comes
     from, or only its front matter) are kept with the article, even when it is unchanged.
@@ -56,17 +62,37 @@ def publish_source(
         warnings = writer.keep_addresses(article, old.found)
         return PublishResult(article, UNCHANGED, old.warnings + warnings)
     linked = linked_images(article)
+    downloads = 0
     if ready is None or ready.linked != linked:
+        fetched = {}
+        if ready is not None:
+            downloads = ready.downloads
+            fetched = {url: image for url, image in ready.images.items() if is_remote(url)}
+            if fetch is not None:
+                fetch = replace(fetch, max_images=max(fetch.max_images - downloads, 0))
         notes = note_links(source.body, files, path, beside)
-        task = Task(source, linked, media_prefix(), files, path, load, notes)
+        task = Task(
+            source, linked, media_prefix(), files, path, load, notes, fetch=fetch, fetched=fetched
+        )
         ready = prepare(task)
     article, outcome = writer.publish(article, ready, filename)
     warnings = list(ready.warnings) + old.warnings + writer.keep_addresses(article, old.found)
-    return PublishResult(article, outcome, warnings, set(ready.loaded))
+    return PublishResult(
+        article,
+        outcome,
+        warnings,
+        set(ready.loaded),
+        list(ready.remote_notes),
+        downloads + ready.downloads,
+    )
 
 
 def publish(
-    text: str, *, filename: str | None = None, load_image: ImageLoader | None = None
+    text: str,
+    *,
+    filename: str | None = None,
+    load_image: ImageLoader | None = None,
+    fetch: FetchPlan | None = None,
 ) -> PublishResult:
     """Create or update the article a Markdown document describes, and commit it.
 
@@ -78,7 +104,7 @@ def publish(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with ArticleWriter() as writer:  # rolls back by itself on failure
-                return publish_source(writer, source, filename, load=load_image)
+                return publish_source(writer, source, filename, load=load_image, fetch=fetch)
         except RETRYABLE:
             if attempt == ATTEMPTS:
                 raise

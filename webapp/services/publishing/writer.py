@@ -40,6 +40,7 @@ from .results import CREATED, UPDATED
 # 3: feed_html (the body for feeds, formulas as MathML only).
 # 4: Obsidian callouts, [[wikilinks]], %%comments%%; ```mermaid diagrams; Typora's [toc];
 #    align="center" as a class; Markdown inside a <div> followed by a blank line.
+#    Remote images load lazily, decode asynchronously and send no Referer.
 RENDER_VERSION = 4
 
 
