@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
+from flask import current_app
+
 from ..content.encoding import DecodeError, decode_text
+from ..content.folders import folder_category
 from ..content.frontmatter import FENCES
 from .bundle import (
     BundleError,
@@ -214,7 +217,8 @@ def ingest_tree(
         raise NotADirectoryError(f"not a folder: {root}")
     files = FolderFiles(root, limits.max_file_bytes)
     publisher = publisher or Publisher()
-    entries = _set_entries(files, lambda path: path)
+    # The folder chosen is the vault or the blog: its own name is not a category.
+    entries = _set_entries(files, lambda path: path, wrapped=False)
     results = _publish(publisher, islice(entries, skip, None), progress)
     if not results and not skip:
         reason = "the folder holds no Markdown files (.md, .markdown, .txt)"
@@ -275,26 +279,33 @@ def _zip_entries(file: IncomingFile, limits: UploadLimits, opened: ExitStack) ->
     for name, reason in contents.refused:
         yield Refusal(f"{file.name}{ENTRY_SEPARATOR}{name}", reason)
     found = False
-    for entry in _set_entries(contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
+    prefix = f"{file.name}{ENTRY_SEPARATOR}"
+    for entry in _set_entries(contents, lambda path: prefix + path, wrapped=True):
         found = True
         yield entry
     if not found:
         yield Refusal(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
 
 
-def _set_entries(files: FileSet, label: Callable[[str], str]) -> Iterator[Entry]:
-    """Yield the documents of a zip or folder."""
+def _set_entries(files: FileSet, label: Callable[[str], str], *, wrapped: bool) -> Iterator[Entry]:
+    """Yield the documents of a zip or folder.
+
+    `wrapped`: a single folder holding everything is the bundle's wrapper (a zipped vault's
+    own folder), not a category.
+    """
     documents = [path for path in files.paths if path.lower().endswith(DOCUMENT_SUFFIXES)]
     filenames = _filenames(documents)
     root = _bundle_root(files.paths)
+    by_folder = current_app.config.get("FOLDER_CATEGORIES", True)
     for path in documents:
         try:
             data = files.read(path)
         except EntryError as error:
             yield Refusal(label(path), str(error))
             continue
+        folder = tuple(folder_category(path, root if wrapped else "")) if by_folder else None
         yield from _document_entry(
-            label(path), data, files, path, filenames[path], bundle_root=root
+            label(path), data, files, path, filenames[path], bundle_root=root, folder=folder
         )
 
 
@@ -306,6 +317,7 @@ def _document_entry(
     filename: str,
     *,
     bundle_root: str | None = None,
+    folder: tuple[str, ...] | None = None,
 ) -> Iterator[Entry]:
     """Decode one document; bundle_root is None for a file uploaded alone."""
     in_bundle = bundle_root is not None
@@ -330,7 +342,7 @@ def _document_entry(
             f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit",
         )
     else:
-        yield Document(label, text, filename, files, path)
+        yield Document(label, text, filename, files, path, folder=folder)
 
 
 def upload_path(name: str) -> str:

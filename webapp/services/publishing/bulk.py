@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 
@@ -56,6 +56,8 @@ class Document:
     files: FileSet | None = None
     path: str | None = None  # the document's path among `files`
     load: ImageLoader | None = None  # or a loader of its image references
+    # The category its folder in a bundle stands for; None for a loose file (no folder).
+    folder: tuple[str, ...] | None = None
 
     def handle(self) -> tuple | None:
         """Return what a pool process needs to find this document's images, or None."""
@@ -90,6 +92,8 @@ class Publisher:
     batch_size: int = 1
     on_batch: BatchHook | None = None
     loaded: set[str] = field(default_factory=set)  # upload paths that documents used
+    # Ids of the articles this run wrote: a title alone never matches them again.
+    touched: set[int] = field(default_factory=set)
 
     def run(self, entries: Iterable[Refusal | Document]) -> Iterator[FileResult]:
         """Publish every entry; yield the results in order, each batch once committed."""
@@ -136,10 +140,12 @@ class Publisher:
             source = parse_source(entry.text, filename=entry.filename, timezone=self._timezone)
         except (FrontMatterError, MetadataError, TooLongError) as error:
             return _Staged(entry, result=_rejected(entry.name, error))
+        if entry.folder is not None:
+            source = replace(source, folder=entry.folder)
         staged = _Staged(entry, source)
         if self.pool is None and self.batch_size == 1:
             return staged  # rendered and written in one go by publish_source, one lookup
-        article = find_article(source, entry.filename)
+        article = find_article(source, entry.filename, self.touched).article
         if is_unchanged(article, source):
             return staged  # nothing to render, unless an earlier document changes that
         handle = entry.handle()
@@ -180,12 +186,14 @@ class Publisher:
 
     def _write(self, batch: list[_Staged]) -> list[FileResult]:
         """Write a batch in one transaction; on failure, its documents one at a time."""
+        touched = set(self.touched)  # kept only if the batch commits
         try:
             with ArticleWriter() as writer:
-                results = [self._write_one(writer, staged) for staged in batch]
+                results = [self._write_one(writer, staged, touched) for staged in batch]
                 if self.on_batch:
                     self.on_batch(results)
             self._note_loaded(batch)
+            self.touched = touched
             return results
         except Exception as error:
             if not isinstance(error, RETRYABLE):
@@ -195,11 +203,13 @@ class Publisher:
     def _write_alone(self, staged: _Staged) -> FileResult:
         for attempt in range(1, ATTEMPTS + 1):
             try:
+                touched = set(self.touched)
                 with ArticleWriter() as writer:
-                    result = self._write_one(writer, staged)
+                    result = self._write_one(writer, staged, touched)
                     if self.on_batch:
                         self.on_batch([result])
                 self._note_loaded([staged])
+                self.touched = touched
                 return result
             except RETRYABLE:
                 if attempt < ATTEMPTS:
@@ -213,7 +223,7 @@ class Publisher:
         self.report([result])
         return result
 
-    def _write_one(self, writer: ArticleWriter, staged: _Staged) -> FileResult:
+    def _write_one(self, writer: ArticleWriter, staged: _Staged, touched: set[int]) -> FileResult:
         if staged.result is not None:
             return staged.result
         entry = staged.entry
@@ -225,7 +235,9 @@ class Publisher:
             files=entry.files,
             path=entry.path,
             load=entry.load,
+            skip=touched,
         )
+        touched.add(published.article.id)
         staged.loaded = published.loaded
         return _result(entry.name, published)
 

@@ -41,6 +41,7 @@ class Prepared:
     shown: set[str]  # references the article shows (supplied or already linked)
     loaded: set[str] = field(default_factory=set)  # paths read from the upload's files
     warnings: list[str] = field(default_factory=list)
+    cover_url: str | None = None  # the front matter cover: a /media/ path or an https URL
 
 
 def file_loader(files: FileSet, document: str, loaded: set[str]) -> ImageLoader:
@@ -69,7 +70,19 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
         load = file_loader(files, task.path, loaded)
     images = ImageCollector(load, task.linked, task.media_prefix)
     rendered = render_source(task.source, resolve_image=images)
+    meta = task.source.meta
+    # Resolved like the body's images: a local cover is stored and linked by its reference.
+    cover_url = images.cover(meta.cover) if meta.cover else None
     warnings = images.warnings + [
         f"formula not rendered: {message}" for message in rendered.math_errors
     ]
-    return Prepared(task.source, rendered, task.linked, images.found, images.used, loaded, warnings)
+    return Prepared(
+        task.source,
+        rendered,
+        task.linked,
+        images.found,
+        images.used,
+        loaded,
+        warnings,
+        cover_url,
+    )

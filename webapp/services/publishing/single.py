@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ...config import site_timezone
 from ...content.document import Source, parse_source
 from ...content.images import ImageLoader
+from ...extensions import db
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
@@ -37,21 +39,42 @@ def publish_source(
     files: FileSet | None = None,
     path: str | None = None,
     load: ImageLoader | None = None,
+    skip: Collection[int] = (),
 ) -> PublishResult:
     """Create or update the article a parsed document describes, through `writer`.
 
     `ready` is the document rendered beforehand (in a pool) against the images the article
-    had then; it is rendered again here when the article turns out to link others.
+    had then; it is rendered again here when the article turns out to link others. `skip`
+    holds articles the same upload already wrote (see find_article).
     """
-    article = find_article(source, filename)
+    found = find_article(source, filename, skip)
+    article = found.article
+    notes = list(found.notes)
+    if article is not None and found.by != "slug":
+        notes.extend(_slug_notes(source, article))
     if is_unchanged(article, source):
-        return PublishResult(article, UNCHANGED)
+        if filename and article.source_filename != filename:
+            article.source_filename = filename  # a renamed file: found by its new name next
+        return PublishResult(article, UNCHANGED, notes)
     linked = linked_images(article)
     if ready is None or ready.linked != linked:
         task = Task(source, linked, media_prefix(), files=files, path=path, load=load)
         ready = prepare(task)
     article, outcome = writer.publish(article, ready, filename)
-    return PublishResult(article, outcome, list(ready.warnings), set(ready.loaded))
+    if article.id is None:
+        db.session.flush()  # its id, for `skip` of the documents after it
+    return PublishResult(article, outcome, notes + list(ready.warnings), set(ready.loaded))
+
+
+def _slug_notes(source: Source, article: Article) -> list[str]:
+    """Say that a front matter slug naming another address does not move the article."""
+    slug = source.meta.slug
+    if not slug or slug == article.slug:
+        return []
+    return [
+        f"the front matter slug “{slug}” differs from the article's address “{article.slug}”, "
+        "which stays; save the source on the edit page to move it"
+    ]
 
 
 def publish(
