@@ -21,6 +21,7 @@ from flask import current_app
 from ..content.encoding import DecodeError, decode_text
 from ..content.folders import folder_category
 from ..content.frontmatter import FENCES
+from ..content.images import UnsupportedImage, image_file
 from .bundle import (
     BundleError,
     EntryError,
@@ -33,6 +34,7 @@ from .bundle import (
     unsafe_reason,
 )
 from .publishing import REJECTED, Document, FileResult, Publisher, Refusal
+from .publishing.bulk import NOT_USED, attached_result
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
 PASTED_TEXT = "pasted text"
@@ -180,22 +182,33 @@ def ingest_files(
     with ExitStack() as opened:
         entries = _upload_entries(files, pasted, limits, beside, opened)
         results = _publish(publisher, islice(entries, skip, None), progress)
-    unused = [
-        FileResult(
-            file.name,
-            REJECTED,
-            reason="not a Markdown file (.md, .markdown, .txt) or a .zip, "
-            "and no uploaded Markdown file uses it",
-        )
-        for file in loose
-        if upload_path(file.name) not in publisher.loaded
-    ]
-    publisher.report(unused)
-    for result in unused:
+    unused = [file for file in loose if upload_path(file.name) not in publisher.loaded]
+    images, refused = _images_among(unused)
+    attached = [attached_result(item) for item in publisher.attach(images)] if images else []
+    publisher.report(refused)
+    by_name = {result.name: result for result in attached + refused}
+    for file in unused:  # in upload order
+        result = by_name[file.name]
         results.append(result)
         if progress is not None:
             progress(result)
     return results
+
+
+def _images_among(files: list[IncomingFile]) -> tuple[dict[str, bytes], list[FileResult]]:
+    """Split files no document used into images (name -> bytes) and refused files."""
+    images: dict[str, bytes] = {}
+    refused: list[FileResult] = []
+    for file in files:
+        data = file.read()
+        try:
+            image_file(data)
+        except UnsupportedImage as error:
+            svg = str(error).startswith("SVG")
+            refused.append(FileResult(file.name, REJECTED, reason=str(error) if svg else NOT_USED))
+            continue
+        images[file.name] = data
+    return images, refused
 
 
 def ingest_tree(

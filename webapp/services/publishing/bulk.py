@@ -25,13 +25,17 @@ from ...content.images import ImageLoader
 from ...content.metadata import MetadataError, TooLongError
 from ..assets import media_prefix
 from ..bundle import FileSet
+from .attach import Attached, attach_images
 from .pool import RenderPool
 from .prepare import Prepared, Task, prepare
-from .results import REJECTED, FileResult
+from .results import REJECTED, UNCHANGED, UPDATED, FileResult
 from .single import ATTEMPTS, PublishResult, publish_source
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
 
 SERVER_ERROR = "could not be saved because of a server error"
+NOT_USED = (
+    "not a Markdown file (.md, .markdown, .txt) or a .zip, and no uploaded Markdown file uses it"
+)
 # A batch is written when it has waited this long, full or not (progress stays live).
 BATCH_SECONDS = 1.0
 # Documents rendered ahead of the writer, per pool process.
@@ -125,6 +129,24 @@ class Publisher:
         if results and self.on_batch:
             with ArticleWriter():
                 self.on_batch(results)
+
+    def attach(self, images: dict[str, bytes]) -> list[Attached]:
+        """Attach images no document used to the articles referencing them; commit.
+
+        One transaction, retried when a concurrent writer spoils it; on_batch hears the
+        results inside it, so a job's report and the articles are saved together.
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with ArticleWriter() as writer:
+                    attached = attach_images(writer, images)
+                    if self.on_batch:
+                        self.on_batch([attached_result(item) for item in attached])
+                return attached
+            except RETRYABLE:
+                if attempt == ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def _stage(self, entry: Refusal | Document) -> _Staged:
         """Parse a document's front matter and find its article; start rendering in a pool.
@@ -266,3 +288,12 @@ def _result(name: str, published: PublishResult) -> FileResult:
         status=article.status,
         warnings=list(published.warnings),
     )
+
+
+def attached_result(attached: Attached) -> FileResult:
+    """Return an image's line in the report: what it changed, or why it was refused."""
+    if attached.changed:
+        return FileResult(attached.name, UPDATED, reason=attached.describe())
+    if attached.found:
+        return FileResult(attached.name, UNCHANGED, reason=attached.describe())
+    return FileResult(attached.name, REJECTED, reason=NOT_USED)

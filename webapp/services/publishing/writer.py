@@ -64,13 +64,14 @@ def find_article(source: Source, filename: str | None, skip: Collection[int] = (
     """Find the article a document updates: by front matter slug, file name, or title.
 
     In order: the article whose slug the front matter names; else the one uploaded under
-    this file name; else the one whose title equals the document's own title (from its
-    front matter or its first `# ` heading; a title made from the file name identifies
-    nothing new; a document naming a slug that no article has is new). Articles in the trash match too, and are restored by the update; of
-    several matches, one outside the trash wins. Several live articles with the title are
-    ambiguous: a new article is made and the report says why. `skip` holds the articles
-    the same upload already wrote, which a title alone never matches again (two notes
-    titled "Introduction" in two folders are two articles).
+    this file name; else the one whose title equals the document's own title, exactly
+    (from its front matter or its first `# ` heading; a title made from the file name
+    identifies nothing new; a document naming a slug that no article has is new).
+    Articles in the trash match too, and are restored by the update; of several matches,
+    one outside the trash wins. Several live articles with the title (or, none live,
+    several in the trash) are ambiguous: a new article is made and the report says why.
+    `skip` holds the articles the same upload already wrote, which a title alone never
+    matches again (two notes titled "Introduction" in two folders are two articles).
     """
     if source.meta.slug:
         found = db.session.scalar(select(Article).where(Article.slug == source.meta.slug))
