@@ -160,11 +160,12 @@ def test_slug_stays_when_the_title_changes_on_reupload(app):
         assert second.article.slug == "第一版标题" and second.article.title == "Renamed"
 
 
-def test_same_title_in_two_files_gets_two_unique_slugs(app):
+def test_same_title_with_two_slugs_gets_two_articles(app):
     with app.app_context():
-        one = publish("---\ntitle: Notes\n---\nA\n", filename="a.md").article
-        two = publish("---\ntitle: Notes\n---\nB\n", filename="b.md").article
-        assert (one.slug, two.slug) == ("notes", "notes-2")
+        one = publish("---\ntitle: Notes\nslug: notes\n---\nA\n", filename="a.md").article
+        two = publish("---\ntitle: Notes\nslug: notes-b\n---\nB\n", filename="b.md")
+        assert two.outcome == CREATED
+        assert (one.slug, two.article.slug) == ("notes", "notes-b")
 
 
 def test_failed_publish_leaves_no_orphan_image(app, monkeypatch):

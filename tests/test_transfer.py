@@ -22,6 +22,7 @@ from webapp.extensions import db
 from webapp.models import DRAFT, ApiToken, Article, ArticleAddress, Category, Tag
 from webapp.services import accounts, transfer
 from webapp.services.assets import store_image
+from webapp.services.ingest import IncomingFile, UploadLimits, ingest_files
 from webapp.services.publishing import ArticleWriter, publish
 from webapp.services.schema import stamp_head
 from webapp.services.tokens import create_token
@@ -141,9 +142,15 @@ def fill_beyond_demo(app, runner) -> None:
             filename="picture.md",
             load_image={"img/dot.png": PNG, "sq.svg": SVG}.get,
         )
-        # Same title twice: the second gets a numbered slug, which its source does not say.
-        publish("# Same title\n\nFirst.\n")
-        publish("# Same title\n\nSecond.\n", filename="same-again.md")
+        # Same title twice in one upload: two articles, the second with a numbered slug,
+        # which its source does not say.
+        ingest_files(
+            [
+                IncomingFile("same.md", b"# Same title\n\nFirst.\n"),
+                IncomingFile("same-again.md", b"# Same title\n\nSecond.\n"),
+            ],
+            limits=UploadLimits(1 << 20, 1 << 20),
+        )
         # Unpublished in the admin without editing the source: status the source cannot say.
         hidden = publish("---\ntitle: Hidden\n---\nQuiet.\n").article
         hidden.status = DRAFT

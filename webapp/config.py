@@ -24,6 +24,9 @@ DEFAULTS = {
     # The author named in feeds and JSON-LD; None: the site title.
     "SITE_AUTHOR": None,
     "CARDS_PER_PAGE": 12,
+    # A document from a zip or folder whose front matter names no category goes in the
+    # category its folders stand for (vault/机器学习/笔记.md: 机器学习), as in Obsidian.
+    "FOLDER_CATEGORIES": True,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Static files are served with versioned URLs, so they may be cached for a year.
     "SEND_FILE_MAX_AGE_DEFAULT": 31536000,

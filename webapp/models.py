@@ -86,6 +86,11 @@ class Article(db.Model):
         # Published order among visible rows: previous/next on an article page, the archive's
         # month counts and month pages (read from the index alone).
         Index("ix_articles_published", "status", "deleted_at", "published_at", "id"),
+        # LATEST UPDATES on the home page: the pinned few above (pinned true), the others
+        # below (pinned false) paged and counted from the index alone.
+        Index("ix_articles_home", "pinned", "status", "deleted_at", "updated_at", "id"),
+        # An upload matches an article by its title when slug and file name do not.
+        Index("ix_articles_title", "title"),
     )
 
     # Small columns first, big text last: SQLite stores a row's columns in order and reads
@@ -117,6 +122,8 @@ class Article(db.Model):
     source_hash: Mapped[str] = mapped_column(String(64))
     # Shown above LATEST UPDATES (front matter top, sticky or pinned).
     pinned: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Among pinned articles, higher first (Hexo's `top: 10`, `sticky: 100`; true is 1).
+    pin_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The card's and OpenGraph image: a /media/ address or a remote https URL, or None.
     cover_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     excerpt: Mapped[str] = mapped_column(Text, default="")

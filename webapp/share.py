@@ -67,9 +67,12 @@ class ArticleShare:
 
 
 def article_share(article: Article) -> ArticleShare:
-    """Return an article's canonical URL, first image (absolute) and JSON-LD BlogPosting."""
+    """Return an article's canonical URL, share image (absolute) and JSON-LD BlogPosting.
+
+    The share image is the front matter's cover, else the article's first image.
+    """
     url = absolute_url("blog.article", slug=article.slug)
-    src = first_image(article.html)
+    src = article.cover_url or first_image(article.html)
     image = urljoin(url, src) if src else None
     config = current_app.config
     json_ld = {

@@ -55,12 +55,14 @@ def render_listing(
     *,
     order: listing.Order = listing.Order.UPDATED,
     empty_is_missing: bool = False,
+    with_pinned: bool = False,
     **context,
 ):
     """Serve one listing: the full page, or only its cards for an htmx load-more request.
 
     Cards are sorted, paged and dated by `order`; with `empty_is_missing`, a listing with
-    no article at all is a 404 (a month of the archive nobody wrote in). The finished page
+    no article at all is a 404 (a month of the archive nobody wrote in); `with_pinned`
+    puts the pinned articles above the first page (`criteria` leaves them out). The page
     is cached under what it shows: the URL's own parts and the visible set's fingerprint,
     so a publish, edit, unpublish or trash is seen by the next request.
     """
@@ -77,6 +79,8 @@ def render_listing(
     )
 
     def build() -> str:
+        if with_pinned:
+            context["pinned"] = []  # a later page or a load-more shows none
         return _render_listing(criteria, template, order, empty_is_missing, fragment, context)
 
     response = page_response(cached_page(key, build))
@@ -113,6 +117,10 @@ def _render_listing(
     total = listing.count(criteria)
     last = max(1, -(-total // per_page))
     current = number if number is not None else (None if cursor else 1)
+    if "pinned" in context and current == 1:
+        # Pinning or unpinning edits the source, which moves the fingerprint's latest
+        # update: the cached first page never shows an old set of pinned articles.
+        context["pinned"] = listing.pinned_cards()
     context.update(
         current_page=current,
         page_links=page_numbers(current, last),
@@ -124,8 +132,8 @@ def _render_listing(
 
 @bp.get("/")
 def index():
-    """Show LATEST UPDATES: published articles, most recently updated first."""
-    return render_listing(listing.everything(), "blog/index.html")
+    """Show the pinned articles, then LATEST UPDATES: the others, most recently updated first."""
+    return render_listing(listing.unpinned(), "blog/index.html", with_pinned=True)
 
 
 @bp.get("/categories/")

@@ -42,6 +42,17 @@ class Source:
     meta: ArticleMeta
     title: str
     body: str  # what follows the front matter (and a leading "# title" heading)
+    # Where the title came from: "front matter", "heading", "file name" or "none". Only a
+    # title the author wrote (front matter or heading) identifies an article by itself.
+    title_from: str = "front matter"
+    # The category the document's folder in its bundle stands for (content/folders.py);
+    # None when it came without one (a loose file, pasted text, the editor).
+    folder: tuple[str, ...] | None = None
+
+    @property
+    def has_own_title(self) -> bool:
+        """Tell whether the author wrote the title, in the front matter or as a heading."""
+        return self.title_from in ("front matter", "heading")
 
 
 @dataclass(frozen=True)
@@ -60,16 +71,17 @@ class Rendered:
     unresolved_links: list[str] = field(default_factory=list)  # [[links]] to unknown notes
 
 
-def split_title(body: str, meta: ArticleMeta, filename: str | None) -> tuple[str, str]:
-    """Return (title, body): front matter title, else a leading `# ` heading, else the file name."""
+def split_title(body: str, meta: ArticleMeta, filename: str | None) -> tuple[str, str, str]:
+    """Return (title, body, where the title came from): the front matter's title, else a
+    leading `# ` heading, else the file name, else "Untitled"."""
     if meta.title:
-        return meta.title, body
+        return meta.title, body, "front matter"
     match = _FIRST_HEADING.match(body)
     if match:
-        return match.group("title").strip(), body[match.end() :]
+        return match.group("title").strip(), body[match.end() :], "heading"
     if filename:
-        return PurePosixPath(filename).stem, body
-    return "Untitled", body
+        return PurePosixPath(filename).stem, body, "file name"
+    return "Untitled", body, "none"
 
 
 def parse_source(text: str, *, filename: str | None, timezone: ZoneInfo) -> Source:
@@ -80,9 +92,9 @@ def parse_source(text: str, *, filename: str | None, timezone: ZoneInfo) -> Sour
     """
     document = split_front_matter(text)
     meta = normalise(document.meta, timezone)
-    title, body = split_title(document.body, meta, filename)
+    title, body, title_from = split_title(document.body, meta, filename)
     check_lengths(title, meta)
-    return Source(text, source_hash(text), document.meta, meta, title, body)
+    return Source(text, source_hash(text), document.meta, meta, title, body, title_from)
 
 
 def chosen_excerpt(meta: ArticleMeta, body: str, lang: str) -> str | None:

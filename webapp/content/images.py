@@ -194,6 +194,33 @@ class ImageCollector:
             )
         return lines
 
+    def cover(self, src: str) -> str | None:
+        """Resolve a front matter cover: an https URL as it is, a local image as above.
+
+        Return None (and a warning: the card then shows no image) for a cover that is
+        neither, or is missing from the upload and the article.
+        """
+        address = "https:" + src if src.startswith("//") else src
+        parts = urlsplit(address)
+        if parts.scheme == "https" and parts.netloc:
+            return address
+        if parts.scheme or parts.netloc:
+            self.problems.append(
+                f"cover image {src} is not an https address (the card shows no image)"
+            )
+            return None
+        before = len(self.problems)
+        resolved = self(src)
+        if isinstance(resolved, str):
+            return resolved
+        # Said in a cover's own words: the article body does not show it.
+        problem = self.problems[before] if len(self.problems) > before else ""
+        del self.problems[before:]
+        self.problems.append(
+            "cover " + problem.replace(f"({_ALT_SHOWN})", "(the card shows no image)")
+        )
+        return None
+
     @property
     def warnings(self) -> list[str]:
         """Return one warning per image, not per mention."""

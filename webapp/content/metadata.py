@@ -24,6 +24,27 @@ DATE_FORMATS = (
 MAX_TITLE_CHARS = 500
 MAX_NAME_CHARS = 200  # a tag, or one level of a category path
 MAX_CATEGORY_PATH_CHARS = 1000
+MAX_COVER_CHARS = 1000  # articles.cover_url
+# Pin orders above this are read as this: the column is a 32-bit integer everywhere.
+MAX_PIN_ORDER = 1_000_000_000
+# Keys naming the card's and share image, first found wins: Hexo themes (matery's img,
+# fluid's index_img and banner_img, butterfly's cover, icarus's thumbnail), Hugo themes
+# (featured_image, image, PaperMod's cover.image) and Jekyll themes (image).
+COVER_KEYS = (
+    "cover",
+    "index_img",
+    "img",
+    "image",
+    "featured_image",
+    "thumbnail",
+    "banner_img",
+    "images",
+)
+# Keys pinning an article: Hexo's top (hexo-generator-index-pin-top) and sticky
+# (hexo-generator-index), and pinned.
+PIN_KEYS = ("top", "sticky", "pinned")
+_YES = frozenset({"true", "yes", "on", "y"})
+_NO = frozenset({"false", "no", "off", "n", ""})
 
 
 class MetadataError(ValueError):
@@ -47,6 +68,10 @@ class ArticleMeta:
     draft: bool = False
     description: str | None = None
     lang: str | None = None
+    # 0: not pinned; else pinned, higher numbers shown first (top: true is 1).
+    pin: int = 0
+    cover: str | None = None  # the image reference or URL as written
+    cover_alt: str | None = None
 
 
 def parse_date(value: object, tz: ZoneInfo) -> dt.datetime:
@@ -112,6 +137,54 @@ def _is_draft(meta: dict) -> bool:
     return meta.get("published") in (False, "false", "no")
 
 
+def pin_order(meta: dict) -> int:
+    """Return how an article is pinned: 0 for not, else its order (true, yes and 1 are 1)."""
+    for key in PIN_KEYS:
+        value = meta.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int | float):
+            return min(int(value), MAX_PIN_ORDER) if value >= 1 else int(value > 0)
+        text = str(value).strip().lower()
+        if text in _YES:
+            return 1
+        if text in _NO:
+            return 0
+        try:
+            number = float(text)
+        except ValueError:
+            raise MetadataError(
+                f"cannot read {key}: {value!r} (use true, false or a number)"
+            ) from None
+        return min(int(number), MAX_PIN_ORDER) if number >= 1 else int(number > 0)
+    return 0
+
+
+def cover_image(meta: dict) -> tuple[str | None, str | None]:
+    """Return the cover image reference or URL the front matter names, and its alt text.
+
+    matery's `cover: true` (show in the carousel) names no image; the next key does.
+    """
+    for key in COVER_KEYS:
+        value = meta.get(key)
+        alt = None
+        if isinstance(value, dict):  # PaperMod's cover: {image, alt}; jekyll-seo-tag's {path}
+            value, alt = value.get("image") or value.get("path"), value.get("alt")
+        elif isinstance(value, list | tuple):  # Hugo's images: [a.png, b.png]
+            value = value[0] if value else None
+        if isinstance(value, str) and value.strip():
+            reference = value.strip()
+            if len(reference) > MAX_COVER_CHARS:
+                raise MetadataError(
+                    f"the {key} image address is {len(reference):,} characters long; "
+                    f"at most {MAX_COVER_CHARS:,} fit"
+                )
+            return reference, str(alt).strip() if isinstance(alt, str) and alt.strip() else None
+    return None, None
+
+
 def normalise(meta: dict, tz: ZoneInfo) -> ArticleMeta:
     """Read the keys Hexo, Jekyll and Hugo use; raise MetadataError on a wrong-shaped value."""
     result = ArticleMeta()
@@ -138,6 +211,8 @@ def normalise(meta: dict, tz: ZoneInfo) -> ArticleMeta:
     result.description = str(description).strip() if description is not None else None
     lang = _first(meta, "lang", "language")
     result.lang = str(lang) if lang is not None else None
+    result.pin = pin_order(meta)
+    result.cover, result.cover_alt = cover_image(meta)
     return result
 
 

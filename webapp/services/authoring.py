@@ -20,7 +20,7 @@ from .assets import media_prefix
 from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
 from .publishing.links import note_links
 from .publishing.single import ATTEMPTS
-from .publishing.writer import RETRYABLE
+from .publishing.writer import RETRYABLE, category_for
 from .search.indexer import remove_documents
 
 PAGE_SIZE = 50
@@ -173,7 +173,7 @@ def _save_once(article: Article, source: Source) -> SaveResult:
         if meta.date:
             article.published_at = meta.date
         article.updated_at = now
-        writer.place(article, meta.category_path, meta.tags)
+        writer.place(article, category_for(source, article), meta.tags)
         writer.write(article, prepared, revisions=[(source.text, now)])
         # Links to the old slug keep working; so do addresses the front matter names.
         found = old_addresses(None, None, source.front_matter, source.title, site_timezone())

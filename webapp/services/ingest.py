@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
+from flask import current_app
+
 from ..content.encoding import DecodeError, decode_text
+from ..content.folders import folder_category
 from ..content.frontmatter import FENCES
+from ..content.images import UnsupportedImage, image_file
 from ..content.permalinks import Site, detect_site
 from .bundle import (
     BundleError,
@@ -31,6 +35,7 @@ from .bundle import (
     unsafe_reason,
 )
 from .publishing import REJECTED, Document, FileResult, Publisher, Refusal
+from .publishing.bulk import NOT_USED, attached_result
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
 PASTED_TEXT = "pasted text"
@@ -178,22 +183,33 @@ def ingest_files(
     with ExitStack() as opened:
         entries = _upload_entries(files, pasted, limits, beside, opened)
         results = _publish(publisher, islice(entries, skip, None), progress)
-    unused = [
-        FileResult(
-            file.name,
-            REJECTED,
-            reason="not a Markdown file (.md, .markdown, .txt) or a .zip, "
-            "and no uploaded Markdown file uses it",
-        )
-        for file in loose
-        if upload_path(file.name) not in publisher.loaded
-    ]
-    publisher.report(unused)
-    for result in unused:
+    unused = [file for file in loose if upload_path(file.name) not in publisher.loaded]
+    images, refused = _images_among(unused)
+    attached = [attached_result(item) for item in publisher.attach(images)] if images else []
+    publisher.report(refused)
+    by_name = {result.name: result for result in attached + refused}
+    for file in unused:  # in upload order
+        result = by_name[file.name]
         results.append(result)
         if progress is not None:
             progress(result)
     return results
+
+
+def _images_among(files: list[IncomingFile]) -> tuple[dict[str, bytes], list[FileResult]]:
+    """Split files no document used into images (name -> bytes) and refused files."""
+    images: dict[str, bytes] = {}
+    refused: list[FileResult] = []
+    for file in files:
+        data = file.read()
+        try:
+            image_file(data)
+        except UnsupportedImage as error:
+            svg = str(error).startswith("SVG")
+            refused.append(FileResult(file.name, REJECTED, reason=str(error) if svg else NOT_USED))
+            continue
+        images[file.name] = data
+    return images, refused
 
 
 def ingest_tree(
@@ -215,7 +231,8 @@ def ingest_tree(
         raise NotADirectoryError(f"not a folder: {root}")
     files = FolderFiles(root, limits.max_file_bytes)
     publisher = publisher or Publisher()
-    entries = _set_entries(files, lambda path: path)
+    # The folder chosen is the vault or the blog: its own name is not a category.
+    entries = _set_entries(files, lambda path: path, wrapped=False)
     results = _publish(publisher, islice(entries, skip, None), progress)
     if not results and not skip:
         reason = "the folder holds no Markdown files (.md, .markdown, .txt)"
@@ -280,27 +297,41 @@ def _zip_entries(file: IncomingFile, limits: UploadLimits, opened: ExitStack) ->
     for name, reason in contents.refused:
         yield Refusal(f"{file.name}{ENTRY_SEPARATOR}{name}", reason)
     found = False
-    for entry in _set_entries(contents, lambda path: f"{file.name}{ENTRY_SEPARATOR}{path}"):
+    prefix = f"{file.name}{ENTRY_SEPARATOR}"
+    for entry in _set_entries(contents, lambda path: prefix + path, wrapped=True):
         found = True
         yield entry
     if not found:
         yield Refusal(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
 
 
-def _set_entries(files: FileSet, label: Callable[[str], str]) -> Iterator[Entry]:
-    """Yield the documents of a zip or folder."""
+def _set_entries(files: FileSet, label: Callable[[str], str], *, wrapped: bool) -> Iterator[Entry]:
+    """Yield the documents of a zip or folder.
+
+    `wrapped`: a single folder holding everything is the bundle's wrapper (a zipped vault's
+    own folder), not a category.
+    """
     documents = [path for path in files.paths if path.lower().endswith(DOCUMENT_SUFFIXES)]
     filenames = _filenames(documents)
     root = _bundle_root(files.paths)
     site = _site(files)
+    by_folder = current_app.config.get("FOLDER_CATEGORIES", True)
     for path in documents:
         try:
             data = files.read(path)
         except EntryError as error:
             yield Refusal(label(path), str(error))
             continue
+        folder = tuple(folder_category(path, root if wrapped else "")) if by_folder else None
         yield from _document_entry(
-            label(path), data, files, path, filenames[path], bundle_root=root, site=site
+            label(path),
+            data,
+            files,
+            path,
+            filenames[path],
+            bundle_root=root,
+            site=site,
+            folder=folder,
         )
 
 
@@ -314,6 +345,7 @@ def _document_entry(
     bundle_root: str | None = None,
     others: tuple[str, ...] = (),
     site: Site | None = None,
+    folder: tuple[str, ...] | None = None,
 ) -> Iterator[Entry]:
     """Decode one document; bundle_root is None for a file uploaded alone.
 
@@ -341,7 +373,7 @@ def _document_entry(
             f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit",
         )
     else:
-        yield Document(label, text, filename, files, path, beside=others, site=site)
+        yield Document(label, text, filename, files, path, beside=others, site=site, folder=folder)
 
 
 def _site(files: FileSet) -> Site | None:

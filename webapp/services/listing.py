@@ -8,11 +8,11 @@ the article id of the last card seen, whichever the date is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select, true
 
 from ..extensions import db
 from ..models import PUBLISHED, Article, Category, Tag, article_tags
@@ -30,6 +30,7 @@ CARD_COLUMNS = (
     Article.reading_minutes,
     Article.updated_at,
     Article.published_at,
+    Article.cover_url,
     Category.name.label("category_name"),
     Category.path.label("category_path"),
 )
@@ -111,6 +112,8 @@ class Card:
     published_at: datetime
     category: CategoryRef | None
     tags: list[TagRef]
+    cover_url: str | None = None  # the card's image: a /media/ path or an https URL
+    pinned: bool = False  # shown above LATEST UPDATES, marked as pinned
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,22 @@ class Page:
 def everything() -> list:
     """Return the criteria of the main listing: every published article not in the trash."""
     return [Article.status == PUBLISHED, Article.deleted_at.is_(None)]
+
+
+def unpinned() -> list:
+    """Return the criteria of LATEST UPDATES below the pinned articles: the rest, unpinned."""
+    return [*everything(), Article.pinned == false()]
+
+
+def pinned_cards() -> list[Card]:
+    """Return the visible pinned articles' cards: higher pin order first, then newest."""
+    rows = db.session.execute(
+        select(*CARD_COLUMNS)
+        .outerjoin(Category, Article.category_id == Category.id)
+        .where(*everything(), Article.pinned == true())
+        .order_by(Article.pin_order.desc(), Article.updated_at.desc(), Article.id.desc())
+    ).all()
+    return [replace(card, pinned=True) for card in cards_from_rows(rows)]
 
 
 def hidden():
@@ -197,6 +216,7 @@ def cards_from_rows(rows: list) -> list[Card]:
             if row.category_path
             else None,
             tags=tags[row.id],
+            cover_url=row.cover_url,
         )
         for row in rows
     ]

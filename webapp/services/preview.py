@@ -39,6 +39,8 @@ class PreviewCard:
     category: SimpleNamespace | None
     tags: list[SimpleNamespace]
     id: str = PREVIEW_ID
+    cover_url: str | None = None
+    pinned: bool = False
 
 
 @dataclass
@@ -59,7 +61,21 @@ def stored_preview(article: Article) -> Preview:
     return Preview(article.title, article.html, article.lang, article, article.status)
 
 
-def _card(source: Source, rendered: Rendered, article: Article | None) -> PreviewCard:
+def _cover(source: Source, resolve) -> str | None:
+    """Return the card image the front matter's cover gives, as publishing would resolve it."""
+    cover = source.meta.cover
+    if not cover:
+        return None
+    address = "https:" + cover if cover.startswith("//") else cover
+    if address.startswith("https://"):
+        return address
+    resolved = resolve(cover)
+    return resolved if isinstance(resolved, str) else None
+
+
+def _card(
+    source: Source, rendered: Rendered, article: Article | None, cover_url: str | None
+) -> PreviewCard:
     meta = source.meta
     path = meta.category_path
     category = SimpleNamespace(name=path[-1], path="/".join(path)) if path else None
@@ -75,6 +91,8 @@ def _card(source: Source, rendered: Rendered, article: Article | None) -> Previe
         updated_at=utcnow() if article else (meta.updated or meta.date or utcnow()),
         category=category,
         tags=tags,
+        cover_url=cover_url,
+        pinned=source.meta.pin > 0,
     )
 
 
@@ -104,6 +122,7 @@ def build_preview(text: str, article: Article | None = None) -> Preview:
         return Preview(error=describe_source_error(error))
     notes = note_links(source.body)
     rendered = render_source(source, resolve_image=resolve, resolve_link=notes.get)
+    cover_url = _cover(source, resolve)
     warnings = [f"image not uploaded yet (readers see its alt text): {src}" for src in missing]
     warnings += [f"formula not rendered: {message}" for message in rendered.math_errors]
     warnings += unresolved_warning(rendered.unresolved_links)
@@ -112,5 +131,5 @@ def build_preview(text: str, article: Article | None = None) -> Preview:
         status = DRAFT if draft else PUBLISHED
     else:
         status = status_after_edit(article, draft, front_matter_draft(article))
-    card = _card(source, rendered, article)
+    card = _card(source, rendered, article, cover_url)
     return Preview(source.title, rendered.html, rendered.lang, card, status, None, warnings)

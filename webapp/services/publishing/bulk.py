@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 
@@ -26,15 +26,19 @@ from ...content.metadata import MetadataError, TooLongError
 from ...content.permalinks import Site
 from ..assets import media_prefix
 from ..bundle import FileSet
+from .attach import Attached, attach_images
 from .links import note_links
 from .pool import RenderPool
 from .prepare import Prepared, Task, prepare
 from .remote import FetchBudget, FetchPlan
-from .results import REJECTED, FileResult
+from .results import REJECTED, UNCHANGED, UPDATED, FileResult
 from .single import ATTEMPTS, PublishResult, publish_source
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
 
 SERVER_ERROR = "could not be saved because of a server error"
+NOT_USED = (
+    "not a Markdown file (.md, .markdown, .txt) or a .zip, and no uploaded Markdown file uses it"
+)
 # A batch is written when it has waited this long, full or not (progress stays live).
 BATCH_SECONDS = 1.0
 # Documents rendered ahead of the writer, per pool process.
@@ -63,6 +67,8 @@ class Document:
     # which its [[links]] may name.
     beside: tuple[str, ...] = ()
     site: Site | None = None  # the site generator its bundle comes from (old addresses)
+    # The category its folder in a bundle stands for; None for a loose file (no folder).
+    folder: tuple[str, ...] | None = None
 
     def handle(self) -> tuple | None:
         """Return what a pool process needs to find this document's images, or None."""
@@ -100,6 +106,8 @@ class Publisher:
     on_batch: BatchHook | None = None
     loaded: set[str] = field(default_factory=set)  # upload paths that documents used
     fetch: FetchBudget | None = None
+    # Ids of the articles this run wrote: a title alone never matches them again.
+    touched: set[int] = field(default_factory=set)
 
     def run(self, entries: Iterable[Refusal | Document]) -> Iterator[FileResult]:
         """Publish every entry; yield the results in order, each batch once committed."""
@@ -132,6 +140,24 @@ class Publisher:
             with ArticleWriter():
                 self.on_batch(results)
 
+    def attach(self, images: dict[str, bytes]) -> list[Attached]:
+        """Attach images no document used to the articles referencing them; commit.
+
+        One transaction, retried when a concurrent writer spoils it; on_batch hears the
+        results inside it, so a job's report and the articles are saved together.
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with ArticleWriter() as writer:
+                    attached = attach_images(writer, images)
+                    if self.on_batch:
+                        self.on_batch([attached_result(item) for item in attached])
+                return attached
+            except RETRYABLE:
+                if attempt == ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
     def _stage(self, entry: Refusal | Document) -> _Staged:
         """Parse a document's front matter and find its article; start rendering in a pool.
 
@@ -146,12 +172,14 @@ class Publisher:
             source = parse_source(entry.text, filename=entry.filename, timezone=self._timezone)
         except (FrontMatterError, MetadataError, TooLongError) as error:
             return _Staged(entry, result=_rejected(entry.name, error))
+        if entry.folder is not None:
+            source = replace(source, folder=entry.folder)
         staged = _Staged(entry, source)
         if self.fetch is not None:
             staged.plan = self.fetch.plan(source.text)
         if self.pool is None and self.batch_size == 1:
             return staged  # rendered and written in one go by publish_source, one lookup
-        article = find_article(source, entry.filename)
+        article = find_article(source, entry.filename, self.touched).article
         if is_unchanged(article, source):
             return staged  # nothing to render, unless an earlier document changes that
         handle = entry.handle()
@@ -200,12 +228,14 @@ class Publisher:
 
     def _write(self, batch: list[_Staged]) -> list[FileResult]:
         """Write a batch in one transaction; on failure, its documents one at a time."""
+        touched = set(self.touched)  # kept only if the batch commits
         try:
             with ArticleWriter() as writer:
-                results = [self._write_one(writer, staged) for staged in batch]
+                results = [self._write_one(writer, staged, touched) for staged in batch]
                 if self.on_batch:
                     self.on_batch(results)
             self._note_loaded(batch)
+            self.touched = touched
             return results
         except Exception as error:
             if not isinstance(error, RETRYABLE):
@@ -215,11 +245,13 @@ class Publisher:
     def _write_alone(self, staged: _Staged) -> FileResult:
         for attempt in range(1, ATTEMPTS + 1):
             try:
+                touched = set(self.touched)
                 with ArticleWriter() as writer:
-                    result = self._write_one(writer, staged)
+                    result = self._write_one(writer, staged, touched)
                     if self.on_batch:
                         self.on_batch([result])
                 self._note_loaded([staged])
+                self.touched = touched
                 return result
             except RETRYABLE:
                 if attempt < ATTEMPTS:
@@ -233,7 +265,7 @@ class Publisher:
         self.report([result])
         return result
 
-    def _write_one(self, writer: ArticleWriter, staged: _Staged) -> FileResult:
+    def _write_one(self, writer: ArticleWriter, staged: _Staged, touched: set[int]) -> FileResult:
         if staged.result is not None:
             self._settle_downloads(staged, 0)
             return staged.result
@@ -249,7 +281,9 @@ class Publisher:
             beside=entry.beside,
             site=entry.site,
             fetch=staged.plan,
+            skip=touched,
         )
+        touched.add(published.article.id)
         staged.loaded = published.loaded
         rendered_ahead = staged.ready.downloads if staged.ready else 0
         self._settle_downloads(staged, max(published.downloads, rendered_ahead))
@@ -290,3 +324,12 @@ def _result(name: str, published: PublishResult) -> FileResult:
         warnings=list(published.warnings),
         images=list(published.remote_notes),
     )
+
+
+def attached_result(attached: Attached) -> FileResult:
+    """Return an image's line in the report: what it changed, or why it was refused."""
+    if attached.changed:
+        return FileResult(attached.name, UPDATED, reason=attached.describe())
+    if attached.found:
+        return FileResult(attached.name, UNCHANGED, reason=attached.describe())
+    return FileResult(attached.name, REJECTED, reason=NOT_USED)

@@ -51,6 +51,7 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
     remote_notes: list[str] = field(default_factory=list)  # remote images: copied or not, why
     downloads: int = 0  # remote images it tried to download
+    cover_url: str | None = None  # the front matter cover: a /media/ path or an https URL
 
 
 def file_loader(files: FileSet, document: str, loaded: set[str]) -> ImageLoader:
@@ -82,6 +83,9 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
         load, task.linked, task.media_prefix, fetch=downloader, fetched=task.fetched
     )
     rendered = render_source(task.source, resolve_image=images, resolve_link=task.notes.get)
+    meta = task.source.meta
+    # Resolved like the body's images: a local cover is stored and linked by its reference.
+    cover_url = images.cover(meta.cover) if meta.cover else None
     warnings = (
         images.warnings
         + [f"formula not rendered: {message}" for message in rendered.math_errors]
@@ -97,4 +101,5 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
         warnings,
         images.notes,
         downloader.started if downloader else 0,
+        cover_url,
     )

@@ -14,7 +14,7 @@ class FileResult:
 
     name: str  # what the author knows: "notes.md", "posts.zip › _posts/a.md", "pasted text"
     outcome: str  # "created" | "updated" | "unchanged" | "rejected"
-    reason: str | None = None  # plain words, when rejected
+    reason: str | None = None  # plain words: why it was rejected, or what an image changed
     slug: str | None = None
     title: str | None = None
     status: str | None = None  # "draft" or "published" for saved files

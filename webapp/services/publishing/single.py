@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from ...config import site_timezone
@@ -9,6 +10,7 @@ from ...content.document import Source, parse_source
 from ...content.images import ImageLoader
 from ...content.permalinks import Site, old_addresses
 from ...content.render import is_remote
+from ...extensions import db
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
@@ -46,6 +48,7 @@ def publish_source(
     beside: tuple[str, ...] = (),
     site: Site | None = None,
     fetch: FetchPlan | None = None,
+    skip: Collection[int] = (),
 ) -> PublishResult:
     """Create or update the article a parsed document describes, through `writer`.
 
@@ -55,12 +58,19 @@ def publish_source(
     `beside` names the other documents uploaded with it, which its [[links]] may name. The
     addresses the document had on its old site (`site`, the generator its bundle comes
     from, or only its front matter) are kept with the article, even when it is unchanged.
+    `skip` holds articles the same upload already wrote (see find_article).
     """
-    article = find_article(source, filename)
+    found = find_article(source, filename, skip)
+    article = found.article
+    matching = list(found.notes)
+    if article is not None and found.by != "slug":
+        matching.extend(_slug_notes(source, article))
     old = old_addresses(site, path, source.front_matter, source.title, site_timezone())
     if is_unchanged(article, source):
-        warnings = writer.keep_addresses(article, old.found)
-        return PublishResult(article, UNCHANGED, old.warnings + warnings)
+        if filename and article.source_filename != filename:
+            article.source_filename = filename  # a renamed file: found by its new name next
+        warnings = matching + old.warnings + writer.keep_addresses(article, old.found)
+        return PublishResult(article, UNCHANGED, warnings)
     linked = linked_images(article)
     downloads = 0
     if ready is None or ready.linked != linked:
@@ -76,7 +86,10 @@ def publish_source(
         )
         ready = prepare(task)
     article, outcome = writer.publish(article, ready, filename)
-    warnings = list(ready.warnings) + old.warnings + writer.keep_addresses(article, old.found)
+    if article.id is None:
+        db.session.flush()  # its id, for `skip` of the documents after it
+    warnings = matching + list(ready.warnings) + old.warnings
+    warnings += writer.keep_addresses(article, old.found)
     return PublishResult(
         article,
         outcome,
@@ -85,6 +98,17 @@ def publish_source(
         list(ready.remote_notes),
         downloads + ready.downloads,
     )
+
+
+def _slug_notes(source: Source, article: Article) -> list[str]:
+    """Say that a front matter slug naming another address does not move the article."""
+    slug = source.meta.slug
+    if not slug or slug == article.slug:
+        return []
+    return [
+        f"the front matter slug “{slug}” differs from the article's address “{article.slug}”, "
+        "which stays; save the source on the edit page to move it"
+    ]
 
 
 def publish(

@@ -7,15 +7,17 @@ upload commits each article alone; a bulk import commits a batch at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ...content.document import Source, source_hash
+from ...content.metadata import category_path
 from ...content.searchtext import SearchFields
 from ...content.slugs import slugify
 from ...extensions import db
@@ -41,6 +43,7 @@ from .results import CREATED, UPDATED
 # 4: Obsidian callouts, [[wikilinks]], %%comments%%; ```mermaid diagrams; Typora's [toc];
 #    align="center" as a class; Markdown inside a <div> followed by a blank line.
 #    Remote images load lazily, decode asynchronously and send no Referer.
+#    Pinned articles and cover images from the front matter.
 RENDER_VERSION = 4
 
 
@@ -60,15 +63,94 @@ def linked_images(article: Article | None) -> dict[str, str]:
     return {link.reference: link.asset.filename for link in article.images}
 
 
-def find_article(source: Source, filename: str | None) -> Article | None:
-    """Find the article a document updates: by front matter slug, file name, or title."""
+@dataclass(frozen=True)
+class Found:
+    """The article a document updates (None: a new one), and what the report should say."""
+
+    article: Article | None
+    by: str | None = None  # "slug", "file name" or "title"
+    notes: tuple[str, ...] = ()
+
+
+def find_article(source: Source, filename: str | None, skip: Collection[int] = ()) -> Found:
+    """Find the article a document updates: by front matter slug, file name, or title.
+
+    In order: the article whose slug the front matter names; else the one uploaded under
+    this file name; else the one whose title equals the document's own title, exactly
+    (from its front matter or its first `# ` heading; a title made from the file name
+    identifies nothing new; a document naming a slug that no article has is new).
+    Articles in the trash match too, and are restored by the update; of several matches,
+    one outside the trash wins. Several live articles with the title (or, none live,
+    several in the trash) are ambiguous: a new article is made and the report says why.
+    `skip` holds the articles the same upload already wrote, which a title alone never
+    matches again (two notes titled "Introduction" in two folders are two articles).
+    """
     if source.meta.slug:
-        return db.session.scalar(select(Article).where(Article.slug == source.meta.slug))
+        found = db.session.scalar(select(Article).where(Article.slug == source.meta.slug))
+        if found is not None:
+            return Found(found, "slug")
     if filename:
-        return db.session.scalar(
-            select(Article).where(Article.source_filename == filename).order_by(Article.id)
+        found = db.session.scalar(
+            select(Article)
+            .where(Article.source_filename == filename)
+            .order_by(_in_trash_last(), Article.id)
+            .limit(1)
         )
-    return db.session.scalar(select(Article).where(Article.slug == slugify(source.title)))
+        if found is not None:
+            return Found(found, "file name")
+    if source.meta.slug or not source.has_own_title:
+        # A slug no article has names a new address: the document is a new article.
+        return Found(None)
+    titled = [
+        article
+        for article in db.session.scalars(
+            select(Article).where(Article.title == source.title).order_by(Article.id)
+        )
+        if article.id not in skip
+    ]
+    live = [article for article in titled if article.deleted_at is None]
+    candidates = live or titled
+    if len(candidates) == 1:
+        return Found(candidates[0], "title", _title_notes(candidates[0], filename))
+    if candidates:
+        return Found(
+            None,
+            notes=(
+                f"{len(candidates)} articles are titled “{source.title}”, so a new one was "
+                "made; give the document the slug of the one it updates",
+            ),
+        )
+    return Found(None)
+
+
+def _in_trash_last():
+    return case((Article.deleted_at.is_(None), 0), else_=1)
+
+
+def _title_notes(article: Article, filename: str | None) -> tuple[str, ...]:
+    if filename and article.source_filename and article.source_filename != filename:
+        came_from = article.source_filename
+        return (f"updates “{article.title}”, found by its title (it came from {came_from})",)
+    return ()
+
+
+def category_for(source: Source, article: Article | None) -> list[str]:
+    """Return the category path a document gives its article.
+
+    The front matter's categories; else the document's folder in its bundle; else, for a
+    document without a folder (a loose file, the editor), the category the article has,
+    unless its stored front matter named that one and this source dropped it.
+    """
+    if source.meta.category_path:
+        return source.meta.category_path
+    if source.folder is not None:
+        return list(source.folder)
+    if article is None or article.category is None:
+        return []
+    stored = article.front_matter or {}
+    if category_path(stored.get("categories") or stored.get("category")):
+        return []
+    return article.category.path.split("/")
 
 
 def unique_slug(base: str) -> str:
@@ -131,11 +213,15 @@ class ArticleWriter:
             article = Article(slug=unique_slug(base), created_at=now, source_filename=filename)
             article.published_at = source.meta.date or now
             article.updated_at = source.meta.updated or source.meta.date or now
-        elif article.source_hash != source.digest:
-            article.updated_at = now
+        else:
+            if article.source_hash != source.digest:
+                article.updated_at = now
+            if filename:
+                # A renamed file keeps its article; the next upload finds it by the new name.
+                article.source_filename = filename
         article.status = DRAFT if source.meta.draft else PUBLISHED
         article.deleted_at = None
-        self.place(article, source.meta.category_path, source.meta.tags)
+        self.place(article, category_for(source, article), source.meta.tags)
         self.write(article, prepared, revisions=[(source.text, now)])
         return article, outcome
 
@@ -165,6 +251,9 @@ class ArticleWriter:
         article.excerpt = rendered.excerpt
         article.lang = rendered.lang
         article.word_count, article.reading_minutes = rendered.word_count, rendered.reading_minutes
+        article.pinned = source.meta.pin > 0
+        article.pin_order = source.meta.pin
+        article.cover_url = prepared.cover_url
         article.render_version = RENDER_VERSION
         article.rendered_at = utcnow()
         self._link_images(article, prepared)

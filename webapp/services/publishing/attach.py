@@ -1,0 +1,143 @@
+"""Images uploaded without the Markdown that uses them: attached to the articles using them.
+
+An author who forgot a figure, or has a better one, uploads the image alone (or beside an
+unchanged note). Every article whose source references an image of that file name, shown
+as missing or linked to other bytes, takes the new image and is rendered again from its
+unchanged source, all in one transaction through the one article writer.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from sqlalchemy import or_, select
+
+from ...config import site_timezone
+from ...content.document import parse_source
+from ...content.frontmatter import FrontMatterError
+from ...content.images import UnsupportedImage, image_file
+from ...content.metadata import MetadataError, TooLongError
+from ...extensions import db
+from ...models import Article, utcnow
+from ..assets import media_prefix
+from .prepare import Prepared, Task, prepare
+from .writer import ArticleWriter, linked_images
+
+
+@dataclass
+class Attached:
+    """What one image did: the titles of the articles it was added to or replaced in."""
+
+    name: str
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # these showed the same bytes before
+    ambiguous: list[str] = field(default_factory=list)  # two references of that name
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether any article took the image."""
+        return bool(self.added or self.replaced)
+
+    @property
+    def found(self) -> bool:
+        """Tell whether any article references the image at all."""
+        return self.changed or bool(self.already or self.ambiguous)
+
+    def describe(self) -> str:
+        """Return the report's plain words: "added to 2 articles: “A”, “B”"."""
+        parts = [
+            f"{verb} {_articles(titles)}"
+            for verb, titles in (
+                ("added to", self.added),
+                ("replaced in", self.replaced),
+                ("already in", self.already),
+                ("not added to", self.ambiguous),
+            )
+            if titles
+        ]
+        text = "; ".join(parts)
+        if self.ambiguous:
+            text += " (it references two images of this name; upload it with its note)"
+        return text
+
+
+def _articles(titles: list[str]) -> str:
+    count = len(titles)
+    return f"{count} article{'s' if count != 1 else ''}: " + ", ".join(f"“{t}”" for t in titles)
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFC", posixpath.basename(name)).casefold()
+
+
+def attach_images(writer: ArticleWriter, images: dict[str, bytes]) -> list[Attached]:
+    """Attach each image (file name -> bytes) to the articles referencing its file name.
+
+    Raise UnsupportedImage for bytes that are not an image the blog stores; the caller
+    checks them first with image_file.
+    """
+    results = []
+    for name, data in images.items():
+        image = image_file(data)
+        result = Attached(name)
+        for article in _candidates(name):
+            prepared = _render_with(article, name, data)
+            if prepared is None:
+                continue
+            matching = [ref for ref in prepared.images if _key(ref) == _key(name)]
+            if len(matching) != 1:
+                result.ambiguous.append(article.title)
+                continue
+            before = linked_images(article).get(matching[0])
+            if before == image.filename:
+                result.already.append(article.title)
+                continue
+            (result.replaced if before else result.added).append(article.title)
+            _rewrite(writer, article, prepared)
+        results.append(result)
+    return results
+
+
+def _candidates(name: str) -> list[Article]:
+    """Return the articles whose source mentions the file name (raw or percent-encoded)."""
+    base = posixpath.basename(name)
+    forms = {base, quote(base)}
+    return list(
+        db.session.scalars(
+            select(Article)
+            .where(or_(*(Article.source_md.icontains(form, autoescape=True) for form in forms)))
+            .order_by(Article.id)
+        )
+    )
+
+
+def _render_with(article: Article, name: str, data: bytes) -> Prepared | None:
+    """Render an article from its source, the image standing for references of its name."""
+
+    def load(reference: str) -> bytes | None:
+        return data if _key(reference) == _key(name) else None
+
+    try:
+        source = parse_source(
+            article.source_md, filename=article.source_filename, timezone=site_timezone()
+        )
+    except (FrontMatterError, MetadataError, TooLongError):
+        return None  # stored before a rule it breaks; `flask rerender` reports it
+    return prepare(Task(source, linked_images(article), media_prefix(), load=load))
+
+
+def _rewrite(writer: ArticleWriter, article: Article, prepared: Prepared) -> None:
+    """Store the new rendering, keeping the article's title (a restore may have set it)."""
+    title, cover = article.title, article.cover_url
+    writer.write(article, prepared)
+    article.title = title
+    if article.cover_url != cover:
+        # Its card changes: a listing's cached pages are keyed by the latest update.
+        article.updated_at = utcnow()
+
+
+__all__ = ["Attached", "UnsupportedImage", "attach_images"]
