@@ -175,3 +175,11 @@ def test_a_job_attaches_and_records_the_images(app, client, token):
     assert files["figure.png"].outcome == "updated"
     assert files["figure.png"].reason == "added to 1 article: “Attention”"
     assert src(FIGURE) in html_of(app, "attention")
+
+
+def test_an_article_rendered_again_for_its_image_keeps_its_wikilinks(app):
+    ingest(app, {"other.md": b"# Other\n", "attention.md": TYPORA + b"\nSee [[other]].\n"})
+    assert 'class="wikilink" href="/posts/other/"' in html_of(app, "attention")
+    assert by_name(ingest(app, {"figure.png": FIGURE}))["figure.png"].outcome == "updated"
+    html = html_of(app, "attention")
+    assert src(FIGURE) in html and 'class="wikilink" href="/posts/other/"' in html

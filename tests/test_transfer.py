@@ -681,3 +681,23 @@ def test_a_damaged_or_foreign_zip_is_refused_by_name(app, runner, tmp_path):
     result = runner.invoke(args=["import", str(corrupt)])
     assert result.exit_code == 1
     assert "one/index.md: one/index.md is damaged in the zip" in result.output
+
+
+def test_wikilinks_between_restored_notes_stay_links(app, runner, empty_app, tmp_path):
+    # Restored in slug order, "a-first" links to a note restored only after it.
+    with app.app_context():
+        publish("---\nslug: a-first\n---\n# First\n\nSee [[Second]].\n", filename="First.md")
+        publish("---\nslug: b-second\n---\n# Second\n\nBack to [[First]].\n", filename="Second.md")
+    dest = tmp_path / "vault.zip"
+    assert runner.invoke(args=["export", str(dest)]).exit_code == 0
+
+    restored = empty_app()
+    result = restored.test_cli_runner().invoke(args=["import", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert "links to notes not found" not in result.output
+    client = restored.test_client()
+    for slug, target in (("a-first", "b-second"), ("b-second", "a-first")):
+        page = client.get(f"/posts/{slug}/").get_data(as_text=True)
+        href = re.search(r'<a class="wikilink" href="([^"]+)"', page).group(1)
+        landed = client.get(href, follow_redirects=True)
+        assert landed.request.path == f"/posts/{target}/"

@@ -23,6 +23,7 @@ from ...content.metadata import MetadataError, TooLongError
 from ...extensions import db
 from ...models import Article, utcnow
 from ..assets import media_prefix
+from .links import note_links
 from .prepare import Prepared, Task, prepare
 from .writer import ArticleWriter, linked_images
 
@@ -127,7 +128,8 @@ def _render_with(article: Article, name: str, data: bytes) -> Prepared | None:
         )
     except (FrontMatterError, MetadataError, TooLongError):
         return None  # stored before a rule it breaks; `flask rerender` reports it
-    return prepare(Task(source, linked_images(article), media_prefix(), load=load))
+    notes = note_links(source.body)  # its [[links]] stay links
+    return prepare(Task(source, linked_images(article), media_prefix(), load=load, notes=notes))
 
 
 def _rewrite(writer: ArticleWriter, article: Article, prepared: Prepared) -> None:

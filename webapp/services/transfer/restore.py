@@ -31,6 +31,7 @@ from ..publishing import (
     prepare,
 )
 from ..publishing.bulk import BatchHook
+from ..publishing.links import note_links
 from ..taxonomy import category_at
 from .accounts import restore_accounts
 from .extras import extras_match, restore_extras
@@ -63,8 +64,15 @@ def restore_export(
             restore_accounts(manifest["accounts"])
         assets = manifest.get("assets") or {}
         reports = _Reports(on_batch)
+        # The export's notes by file name, which [[links]] of articles restored before
+        # their targets may name (see publishing/links.py).
+        names = tuple(
+            entry["source_filename"]
+            for entry in manifest["articles"]
+            if isinstance(entry, dict) and isinstance(entry.get("source_filename"), str)
+        )
         for entry in manifest["articles"][skip:]:
-            result = _restore_one(archive, assets, entry, reports)
+            result = _restore_one(archive, assets, entry, reports, names)
             results.append(result)
             if progress is not None:
                 progress(result)
@@ -127,7 +135,9 @@ class _Reports:
             self.waiting = []
 
 
-def _restore_one(archive: Archive, assets: dict, entry: object, reports: _Reports) -> FileResult:
+def _restore_one(
+    archive: Archive, assets: dict, entry: object, reports: _Reports, names: tuple[str, ...]
+) -> FileResult:
     name = entry.get("file") if isinstance(entry, dict) else None
     name = name if isinstance(name, str) else "(manifest entry)"
     try:
@@ -139,7 +149,7 @@ def _restore_one(archive: Archive, assets: dict, entry: object, reports: _Report
                 (_read_text(archive, item.file), item.created_at) for item in record.revisions
             ]
         images = ExportImages(archive, record)
-        return _restore_article(record, text, revisions, images, name, reports)
+        return _restore_article(record, text, revisions, images, name, reports, names)
     except Exception as error:
         # One bad file must not stop the others: report it and go on with the next.
         db.session.rollback()
@@ -207,7 +217,7 @@ def _target(record: ArticleRecord, source: Source) -> _Target:
     return _Target(source.title, status, utcnow(), category, meta.category_path, None, meta.tags)
 
 
-def _restore_article(record, text, revisions, images, name, reports) -> FileResult:
+def _restore_article(record, text, revisions, images, name, reports, names) -> FileResult:
     source = parse_source(text, filename=record.source_filename, timezone=site_timezone())
     target = _target(record, source)
     untouched = target.tags is not None
@@ -217,7 +227,9 @@ def _restore_article(record, text, revisions, images, name, reports) -> FileResu
         reports.wait(result)
         return result
     outcome = UPDATED if article is not None else CREATED
-    prepared = prepare(Task(source, linked_images(article), media_prefix(), load=images))
+    notes = note_links(source.body, beside=names)
+    task = Task(source, linked_images(article), media_prefix(), load=images, notes=notes)
+    prepared = prepare(task)
     with ArticleWriter() as writer:
         if article is None:
             article = Article(slug=record.slug)  # the writer adds it once it is complete
