@@ -701,3 +701,36 @@ def test_wikilinks_between_restored_notes_stay_links(app, runner, empty_app, tmp
         href = re.search(r'<a class="wikilink" href="([^"]+)"', page).group(1)
         landed = client.get(href, follow_redirects=True)
         assert landed.request.path == f"/posts/{target}/"
+
+
+def test_a_copied_remote_image_is_exported_beside_its_note_and_restored_as_a_copy(
+    app, runner, empty_app, tmp_path
+):
+    from tests.image_host import PNG, ImageHost
+
+    app.config.update(IMAGE_FETCH_ALLOW_PRIVATE=True)
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    with ImageHost() as host:
+        url = host.url("/a.png")
+        (folder / "cdn.md").write_text(f"# CDN\n\n![plot]({url})\n", encoding="utf-8")
+        result = runner.invoke(args=["import", str(folder), "--localize-images"])
+        assert "1 remote image stored on this site" in result.output, result.output
+        dest = tmp_path / "export"
+        assert runner.invoke(args=["export", str(dest)]).exit_code == 0
+        asked = len(host.requests)
+    # The note opens in an editor with the copy beside it, not the image host's address.
+    index = (dest / "cdn" / "index.md").read_text(encoding="utf-8")
+    assert index == "# CDN\n\n![plot](a.png)\n"
+    assert (dest / "cdn" / "a.png").read_bytes() == PNG
+
+    # The host is gone: the restored article still shows the copy, and the source is exact.
+    restored = empty_app()
+    result = restored.test_cli_runner().invoke(args=["import", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert asked == 1
+    with restored.app_context():
+        article = db.session.scalar(select(Article).where(Article.slug == "cdn"))
+        assert article.source_md == f"# CDN\n\n![plot]({url})\n"
+        assert [link.reference for link in article.images] == [url]
+        assert f'src="/media/{hashlib.sha256(PNG).hexdigest()}.png"' in article.html

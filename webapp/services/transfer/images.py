@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import posixpath
 
+from ...content.images import ImageFile, UnsupportedImage, image_file
+from ...content.render import is_remote
 from .manifest import Archive, ArticleRecord
 
 
@@ -32,6 +34,19 @@ class ExportImages:
             if data is not None:
                 return data
         return None
+
+    def copies(self) -> dict[str, ImageFile]:
+        """Return the copies of remote images the export holds, by address (never fetched)."""
+        found = {}
+        for reference, file in self.record.image_files.items():
+            data = self.archive.read(file) if is_remote(reference) else None
+            if data is None:
+                continue
+            try:
+                found[reference] = image_file(data)
+            except UnsupportedImage:
+                continue  # the article shows the address itself, as it did before the copy
+        return found
 
     def cover(self) -> bytes | None:
         """Return the bytes of the cover image the export holds, if any."""

@@ -13,6 +13,7 @@ import posixpath
 
 from ...content.imagelinks import EMBED, ImageLink, safe_name
 from ...content.images import normalise_reference
+from ...content.render import is_remote
 from ...models import DRAFT, Article
 
 INDEX = "index.md"
@@ -78,6 +79,10 @@ def link_reference(link: ImageLink, references: set[str]) -> str | None:
     An Obsidian embed names a file anywhere in the vault: when its path is not one of the
     references, a reference with the same file name (the only one) is meant.
     """
+    written = link.path.strip()
+    if is_remote(written):
+        # A remote image copied into the site at import: its reference is the address.
+        return written if written in references else None
     reference = normalise_reference(link.path)
     if reference is None:
         return None

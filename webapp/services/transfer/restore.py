@@ -228,7 +228,14 @@ def _restore_article(record, text, revisions, images, name, reports, names) -> F
         return result
     outcome = UPDATED if article is not None else CREATED
     notes = note_links(source.body, beside=names)
-    task = Task(source, linked_images(article), media_prefix(), load=images, notes=notes)
+    task = Task(
+        source,
+        linked_images(article),
+        media_prefix(),
+        load=images,
+        notes=notes,
+        fetched=images.copies(),
+    )
     prepared = prepare(task)
     with ArticleWriter() as writer:
         if article is None:
