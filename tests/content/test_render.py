@@ -211,3 +211,14 @@ def test_realworld_corpus_renders_without_raw_math():
         text = "".join(parser.parts)
         leftovers += [f"{path.name}: {mark!r}" for mark in ("$$", "\\[") if mark in text]
     assert leftovers == []
+
+
+def test_a_rule_right_after_a_closing_fence_is_a_rule_not_a_heading_of_the_code():
+    # As in Hexo posts: "```" then "---" on the next line. CommonMark reads a rule there;
+    # the code block must not become an <h2> (nor a table of contents entry of its code).
+    result = render_markdown("# A\n\n## B\n\n```mermaid\ngraph TB\n  a-->b\n```\n---\n## C\n")
+    assert not re.search(r"<h2[^>]*>(?:(?!</h2>).)*<pre", result.html, re.DOTALL)
+    assert '<pre class="mermaid">' in result.html and "<hr>" in result.html
+    assert "graph" not in result.toc_html
+    equals = render_markdown("```\na\n```\n===\n").html
+    assert "<h1" not in equals and "<p>===</p>" in equals

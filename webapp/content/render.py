@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from pymdownx.slugs import slugify as pymdownx_slugify
 from pymdownx.superfences import fence_code_format
@@ -82,6 +83,8 @@ _EMBED_PATTERN = (
     r"(?:#[^\[\]|\n]*)?(?:\|(?P<options>[^\[\]\n]*))?\]\]"
 )
 _EMBED_SIZE = re.compile(r"(\d+)(?:x(\d+))?")
+_PLACEHOLDER_LINE = markdown.util.HTML_PLACEHOLDER_RE
+_SETEXT_UNDERLINE = re.compile(r" {0,3}(?:-+|=+)[ \t]*$")
 
 
 def is_remote(src: str) -> bool:
@@ -230,6 +233,33 @@ class _EmbedProcessor(InlineProcessor):
         return etree.Element("img", attributes), match.start(0), match.end(0)
 
 
+class _FenceEndsBlock(Preprocessor):
+    """Keep a line of --- or === right after a closing fence from making the block a heading.
+
+    Fences are stashed as one placeholder line; a setext underline straight after it would
+    turn that line into an <h2> holding the whole code block (and a table of contents entry
+    of its code). CommonMark reads `---` there as a rule and `===` as text, as a blank line
+    between them makes Python-Markdown do too.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        for index, line in enumerate(lines):
+            out.append(line)
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if _SETEXT_UNDERLINE.match(following) and _PLACEHOLDER_LINE.fullmatch(line.strip()):
+                out.append("")
+        return out
+
+
+class _FenceExtension(Extension):
+    """Ends a fenced block where CommonMark ends it."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        # Right after superfences stashes fenced blocks (25).
+        md.preprocessors.register(_FenceEndsBlock(md), "fence_ends_block", 24.5)
+
+
 class _MathExtension(Extension):
     """Makes \\$ an escape and splits paragraphs around display formulas."""
 
@@ -287,6 +317,7 @@ def _make_markdown(document: _Document) -> markdown.Markdown:
     extensions = [
         *_EXTENSIONS,
         _MathExtension(document),
+        _FenceExtension(),
         _ObsidianExtension(document, slugify),
         CalloutExtension(),
         OpenDivExtension(),

@@ -43,7 +43,8 @@ from .results import CREATED, UPDATED
 # 4: Obsidian callouts, [[wikilinks]], %%comments%%; ```mermaid diagrams; Typora's [toc];
 #    align="center" as a class; Markdown inside a <div> followed by a blank line.
 #    Remote images load lazily, decode asynchronously and send no Referer.
-#    Pinned articles and cover images from the front matter.
+#    Pinned articles and cover images from the front matter. A --- line right after a
+#    closing fence is a rule, no longer a heading made of the code block.
 RENDER_VERSION = 4
 
 
