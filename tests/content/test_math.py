@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -315,3 +317,31 @@ def test_a_failed_batch_call_falls_back_to_one_formula_at_a_time(monkeypatch):
 def test_a_formula_over_the_length_limit_is_refused_without_v8():
     verdict = katex.render_many([("x" * (katex.MAX_TEX_LENGTH + 1), False)])[0]
     assert verdict == (False, f"formula longer than {katex.MAX_TEX_LENGTH} characters")
+
+
+@pytest.mark.parametrize("first_use", ["a thread that has ended", "a running asyncio loop"])
+def test_a_process_exits_cleanly_whichever_thread_used_katex_first(first_use):
+    # A web server's request thread or a test's helper thread may be the first to render;
+    # freeing the context at exit must not crash the process (exit status 139) nor hang.
+    script = """
+import asyncio, sys, threading
+from webapp.content import katex
+
+def render():
+    assert katex.render_many([("x^2", False)])[0][0] is True
+
+if sys.argv[1] == "a thread that has ended":
+    thread = threading.Thread(target=render)
+    thread.start()
+    thread.join()
+else:
+    async def main():
+        render()
+    asyncio.run(main())
+render()
+print("rendered")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, first_use], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "rendered"), done.stderr

@@ -5,10 +5,12 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future
 
 from .. import vendor
 
@@ -20,6 +22,8 @@ MAX_SIZE_EM = 25
 MAX_EXPAND = 1000
 MAX_TEX_LENGTH = 20_000
 CALL_TIMEOUT_SECONDS = 5.0
+# The longest wait for the context to be freed at exit.
+CLOSE_TIMEOUT_SECONDS = 10.0
 # Verdicts remembered per process: an import renders the same formulas again and again.
 CACHE_SIZE = 4096
 
@@ -69,34 +73,70 @@ class KatexUnavailableError(RuntimeError):
 
 
 class _Engine:
-    """A V8 context with KaTeX loaded, owned by the process that created it."""
+    """A V8 context with KaTeX loaded, owned by the process that created it.
+
+    The context is made, used and freed on one thread of its own: mini-racer frees a
+    context safely only on a live thread that made it (freed after its maker ended, the
+    process crashes at exit), and a context first made on a thread running an asyncio
+    loop (sync Playwright's, an async server's) adopts that loop and then times out.
+    """
 
     def __init__(self) -> None:
-        # Deferred import: importing this module must stay cheap and free of V8.
-        from py_mini_racer import MiniRacer
-
         path = vendor.katex_script_path()
         if not path.is_file():
             raise KatexUnavailableError(
                 f"KaTeX script not found at {path}; run `python -m webapp.vendor` to fetch it."
             )
         self.pid = os.getpid()
-        self.context = MiniRacer()
-        # Closed at exit while mini-racer's event loop thread still runs: left to __del__
-        # during interpreter teardown, its close waits forever for that (frozen) thread.
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="katex", daemon=True)
+        self._thread.start()
+        self.run(self._load, path)
+        # Closed at exit while the thread still runs: left to __del__ during interpreter
+        # teardown, its close waits forever for mini-racer's (frozen) event loop thread.
         atexit.register(self.close)
+
+    def _load(self, path) -> None:
+        # Deferred import: importing this module must stay cheap and free of V8.
+        from py_mini_racer import MiniRacer
+
+        self.context = MiniRacer()
         try:
             self.context.eval(path.read_text(encoding="utf-8"))
             self.context.eval(_WRAPPER_JS)
-            self.render = self.context.eval("__blogRenderTex")
-            self.render_many = self.context.eval("__blogRenderMany")
+            self.functions = {
+                "render": self.context.eval("__blogRenderTex"),
+                "render_many": self.context.eval("__blogRenderMany"),
+            }
         except Exception as error:
             raise KatexUnavailableError(f"cannot load KaTeX from {path}: {error}") from error
 
+    def _serve(self) -> None:
+        while (call := self._calls.get()) is not None:
+            function, args, kwargs, future = call
+            try:
+                future.set_result(function(*args, **kwargs))
+            except BaseException as error:  # handed to the caller, who raises it
+                future.set_exception(error)
+
+    def run(self, function, *args, **kwargs) -> object:
+        """Run a function on the engine's thread and return what it returns."""
+        future: Future = Future()
+        self._calls.put((function, args, kwargs, future))
+        return future.result()
+
+    def call(self, name: str, *args, **kwargs) -> object:
+        """Call one of the wrapper's JS functions on the engine's thread."""
+        return self.run(lambda: self.functions[name](*args, **kwargs))
+
     def close(self) -> None:
         """Free the V8 context (in the process that made it; a forked copy is not its own)."""
-        if self.pid == os.getpid():
-            self.context.close()
+        if self.pid != os.getpid() or not self._thread.is_alive():
+            return
+        future: Future = Future()
+        self._calls.put((self.context.close, (), {}, future))
+        self._calls.put(None)
+        future.result(timeout=CLOSE_TIMEOUT_SECONDS)
 
 
 _lock = threading.Lock()
@@ -171,9 +211,9 @@ def _call(method: str, *args) -> object:
     from py_mini_racer import JSTimeoutException
 
     with _lock:
-        function = getattr(_current_engine(), method)
+        engine = _current_engine()
         try:
-            return function(*args, timeout_sec=CALL_TIMEOUT_SECONDS)
+            return engine.call(method, *args, timeout_sec=CALL_TIMEOUT_SECONDS)
         except JSTimeoutException as error:
             raise KatexError(f"rendering took longer than {CALL_TIMEOUT_SECONDS:g} s") from error
         except Exception as error:  # out of memory, or a value V8 could not convert
