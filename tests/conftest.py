@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
+import zipfile
 import zlib
 from datetime import datetime, timedelta
 from itertools import count
@@ -16,6 +18,7 @@ from webapp.content.searchtext import fields_from_html
 from webapp.extensions import db
 from webapp.models import PUBLISHED, Article
 from webapp.services import accounts
+from webapp.services.ingest import IncomingFile, UploadLimits, ingest_files
 from webapp.services.schema import stamp_head
 from webapp.services.search.indexer import write_documents
 from webapp.services.taxonomy import category_for_path, tags_for_names
@@ -97,6 +100,26 @@ def add_article(app):
             return article.id
 
     return add
+
+
+# Limits of an upload in tests that are not about limits.
+UPLOAD_LIMITS = UploadLimits(max_file_bytes=10 << 20, max_upload_bytes=100 << 20)
+
+
+def make_zip(entries: dict[str, bytes | str]) -> bytes:
+    """Return a zip (deflated) holding each path with its bytes or UTF-8 text."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def ingest(app, files: dict[str, bytes], pasted: str | None = None, **kwargs):
+    """Upload files (name -> bytes) as the form does; return the per-file results."""
+    with app.app_context():
+        incoming = [IncomingFile(name, data) for name, data in files.items()]
+        return ingest_files(incoming, pasted, limits=kwargs.pop("limits", UPLOAD_LIMITS), **kwargs)
 
 
 def tiny_png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (11, 122, 100)) -> bytes:

@@ -3,15 +3,13 @@ to the article; old tag and category addresses follow; the author edits the list
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, make_zip
 from webapp.extensions import db
 from webapp.models import Article, ArticleAddress
 from webapp.services import authoring
@@ -20,14 +18,6 @@ from webapp.services.publishing import Publisher
 
 LIMITS = UploadLimits(max_file_bytes=1 << 20, max_upload_bytes=1 << 24)
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realworld"
-
-
-def make_zip(entries: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in entries.items():
-            archive.writestr(name, text.encode("utf-8"))
-    return buffer.getvalue()
 
 
 def upload(app, files: dict[str, bytes], publisher: Publisher | None = None):

@@ -3,33 +3,16 @@ title, one by one, in an upload's batch and in a bulk job alike."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import UPLOAD_LIMITS, ingest, make_zip
 from webapp.extensions import db
 from webapp.models import Article, Revision, utcnow
-from webapp.services.ingest import IncomingFile, UploadLimits, ingest_files, ingest_tree
+from webapp.services.ingest import ingest_tree
 from webapp.services.publishing import CREATED, UNCHANGED, UPDATED, Publisher, publish
 
-MB = 1024 * 1024
-LIMITS = UploadLimits(max_file_bytes=10 * MB, max_upload_bytes=100 * MB)
-
-
-def make_zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def ingest(app, files: dict[str, bytes], pasted: str | None = None, publisher=None):
-    with app.app_context():
-        incoming = [IncomingFile(name, data) for name, data in files.items()]
-        return ingest_files(incoming, pasted, limits=LIMITS, publisher=publisher)
+LIMITS = UPLOAD_LIMITS
 
 
 def articles(app) -> list[tuple[str, str, str | None]]:

@@ -9,15 +9,12 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import ADMIN_NAME, tiny_png
+from tests.conftest import ADMIN_NAME, ingest, tiny_png
 from webapp.extensions import db
 from webapp.models import Article, Revision
 from webapp.services.accounts import find_user
-from webapp.services.ingest import IncomingFile, UploadLimits, ingest_files
 from webapp.services.tokens import create_token
 
-MB = 1024 * 1024
-LIMITS = UploadLimits(max_file_bytes=10 * MB, max_upload_bytes=100 * MB)
 FIGURE = tiny_png(4, 3, (10, 20, 30))
 NEWER = tiny_png(4, 3, (200, 20, 30))
 TYPORA = b"# Attention\n\n![QK](assets/figure.png)\n"
@@ -26,11 +23,6 @@ OBSIDIAN = b"---\ntitle: Softmax\n---\nSee ![[figure.png|300]].\n"
 
 def src(data: bytes) -> str:
     return f'src="/media/{hashlib.sha256(data).hexdigest()}.png"'
-
-
-def ingest(app, files: dict[str, bytes]):
-    with app.app_context():
-        return ingest_files([IncomingFile(n, d) for n, d in files.items()], limits=LIMITS)
 
 
 def html_of(app, slug: str) -> str:

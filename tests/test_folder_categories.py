@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import tiny_png
+from tests.conftest import UPLOAD_LIMITS, ingest, make_zip, tiny_png
 from webapp.content.folders import folder_category
 from webapp.extensions import db
 from webapp.models import Article
 from webapp.services.authoring import save_source
-from webapp.services.ingest import IncomingFile, UploadLimits, ingest_files, ingest_tree
+from webapp.services.ingest import ingest_tree
 
-MB = 1024 * 1024
-LIMITS = UploadLimits(max_file_bytes=10 * MB, max_upload_bytes=100 * MB)
-
-
-def make_zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def ingest(app, files: dict[str, bytes]):
-    with app.app_context():
-        return ingest_files([IncomingFile(n, d) for n, d in files.items()], limits=LIMITS)
+LIMITS = UPLOAD_LIMITS
 
 
 def categories(app) -> dict[str, str | None]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import UPLOAD_LIMITS, ingest, make_zip
 from webapp.content.excerpt import make_excerpt
 from webapp.content.render import MISSING_IMAGE, render_markdown
 from webapp.content.svg import sanitize_svg
@@ -22,16 +23,14 @@ from webapp.models import Article, Asset, Revision
 from webapp.services.ingest import (
     ENTRY_SEPARATOR,
     FileResult,
-    IncomingFile,
     UploadLimits,
     UploadTooLarge,
-    ingest_files,
     ingest_tree,
 )
 from webapp.services.publishing import bulk, writer
 
 MB = 1024 * 1024
-LIMITS = UploadLimits(max_file_bytes=10 * MB, max_upload_bytes=100 * MB)
+LIMITS = UPLOAD_LIMITS
 CHINESE_DOC = "---\ntitle: 树状数组\n---\n树状数组支持单点修改和前缀和查询。\n"
 
 
@@ -42,20 +41,6 @@ def png(tag: str) -> bytes:
 
 def media(data: bytes, extension: str = "png") -> str:
     return f'src="/media/{hashlib.sha256(data).hexdigest()}.{extension}"'
-
-
-def make_zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def ingest(app, files: dict[str, bytes], pasted: str | None = None, **kwargs) -> list[FileResult]:
-    with app.app_context():
-        incoming = [IncomingFile(name, data) for name, data in files.items()]
-        return ingest_files(incoming, pasted, limits=kwargs.pop("limits", LIMITS), **kwargs)
 
 
 def article(slug: str) -> Article:

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import zipfile
 
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import tiny_png
+from tests.conftest import ingest, make_zip, tiny_png
 from webapp.content.metadata import MetadataError, normalise
 from webapp.extensions import db
 from webapp.models import Article
-from webapp.services.ingest import IncomingFile, UploadLimits, ingest_files
 from webapp.services.publishing import publish
 
-MB = 1024 * 1024
-LIMITS = UploadLimits(max_file_bytes=10 * MB, max_upload_bytes=100 * MB)
 UTC = __import__("zoneinfo").ZoneInfo("UTC")
 CDN = "https://cdn.jsdelivr.net/gh/someone/blog@src/PageImg/算法/A-B.png"
 
@@ -181,19 +176,6 @@ def test_a_pinned_draft_or_trashed_article_is_not_shown(app, client):
 
 
 # --- covers --------------------------------------------------------------------------------
-
-
-def make_zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def ingest(app, files: dict[str, bytes]):
-    with app.app_context():
-        return ingest_files([IncomingFile(n, d) for n, d in files.items()], limits=LIMITS)
 
 
 def cover_of(app, slug: str) -> str | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
@@ -133,33 +135,32 @@ def seed_app(app) -> tuple[list[str], dict[str, str]]:
         return seed()
 
 
-@pytest.fixture(scope="module")
-def live_site(tmp_path_factory):
-    """Serve a freshly seeded app on 127.0.0.1 from a background thread; stop it afterwards."""
-    tmp = tmp_path_factory.mktemp("live")
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'live.sqlite3'}"
+@contextmanager
+def served_app(tmp: Path, seed: Callable, **config) -> Iterator[tuple[str, Flask, object]]:
+    """Serve a fresh app on 127.0.0.1 from a background thread; yield (url, app, seeded).
+
+    `seed(app)` fills the emptied database first; `config` adds settings.
+    """
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'site.sqlite3'}"
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "browser-tests-only",
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": str(tmp / "instance"),
+            **config,
         }
     )
     with app.app_context():
         db.drop_all()
         db.create_all()
         stamp_head()  # a worker process started on this database finds it current
-    # Publish from a plain thread. Sync Playwright keeps an asyncio loop running in this one;
-    # KaTeX's V8 context (mini-racer), if first created here, adopts that loop and then
-    # refuses every call with a timeout, and the failure is cached (reported as a bug).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        titles, slugs = pool.submit(seed_app, app).result()
+    seeded = seed(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveSite(f"http://127.0.0.1:{server.server_port}", titles, slugs, app=app)
+        yield f"http://127.0.0.1:{server.server_port}", app, seeded
     finally:
         server.shutdown()
         server.server_close()
@@ -168,6 +169,14 @@ def live_site(tmp_path_factory):
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory):
+    """Serve a freshly seeded app; stop it afterwards."""
+    served = served_app(tmp_path_factory.mktemp("live"), seed_app)
+    with served as (url, app, (titles, slugs)):
+        yield LiveSite(url, titles, slugs, app=app)
 
 
 @pytest.fixture(scope="session")

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, served_app
 from tests.conftest import tiny_png
-from webapp import create_app
-from webapp.extensions import db
 from webapp.services.ingest import IncomingFile, UploadLimits, ingest_files
-from webapp.services.schema import stamp_head
 
 pytestmark = pytest.mark.browser
 
@@ -40,36 +32,8 @@ def seed(app) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """Serve an app holding one pinned article with a cover and one plain article."""
-    tmp = tmp_path_factory.mktemp("pins")
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'pins.sqlite3'}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-tests-only",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(tmp / "instance"),
-        }
-    )
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        stamp_head()
-    # Publish from a plain thread: see tests/browser/conftest.py (KaTeX and asyncio).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(seed, app).result()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="pins-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+    with served_app(tmp_path_factory.mktemp("pins"), seed) as (url, _, _):
+        yield url
 
 
 @pytest.fixture

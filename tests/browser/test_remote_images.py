@@ -3,19 +3,11 @@ a copy stored at import shows from the site itself."""
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, served_app
 from tests.image_host import ImageHost
-from webapp import create_app
-from webapp.extensions import db
 from webapp.services.publishing import FetchBudget, publish
-from webapp.services.schema import stamp_head
 
 pytestmark = pytest.mark.browser
 
@@ -41,39 +33,15 @@ def seed(app, host: ImageHost) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def image_site(tmp_path_factory):
     """Serve an app whose CSP allows the local image host (plain http on 127.0.0.1)."""
-    tmp = tmp_path_factory.mktemp("remote-images")
     with ImageHost() as host:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "browser-tests-only",
-                "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URL")
-                or f"sqlite:///{tmp / 'images.sqlite3'}",
-                "INSTANCE_PATH": str(tmp / "instance"),
-                "SITE_IMAGE_SOURCES": f"https: {host.origin}",
-                "IMAGE_FETCH_ALLOW_PRIVATE": True,
-            }
+        served = served_app(
+            tmp_path_factory.mktemp("remote-images"),
+            lambda app: seed(app, host),
+            SITE_IMAGE_SOURCES=f"https: {host.origin}",
+            IMAGE_FETCH_ALLOW_PRIVATE=True,
         )
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-            stamp_head()
-        # KaTeX's V8 context must not be first made on Playwright's thread (see conftest).
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            slugs = pool.submit(seed, app, host).result()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", host, slugs
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.session.remove()
-                db.drop_all()
-                db.engine.dispose()
+        with served as (url, _, slugs):
+            yield url, host, slugs
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from playwright.sync_api import expect
 
@@ -49,14 +47,9 @@ this is not a diagram at all
 
 @pytest.fixture(scope="module")
 def syntax_slug(live_site):
-    """Publish the article with diagrams and callouts (from a plain thread, as seed does)."""
-
-    def run():
-        with live_site.app.app_context():
-            return publish(DIAGRAM_ARTICLE, filename="diagrams.md").article.slug
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
+    """Publish the article with diagrams and callouts."""
+    with live_site.app.app_context():
+        return publish(DIAGRAM_ARTICLE, filename="diagrams.md").article.slug
 
 
 def node_fill(page) -> str:
