@@ -127,3 +127,18 @@ def test_callouts_show_their_titles_and_fold(page, syntax_slug):
     expect(opened.get_by_text("可见的内容。")).to_be_visible()
     opened.locator("summary").click()
     expect(opened.get_by_text("可见的内容。")).to_be_hidden()
+
+
+def test_each_callout_is_tinted_in_its_own_colour_folded_or_not(page, syntax_slug):
+    page.goto(f"/posts/{syntax_slug}/")
+    background = "element => getComputedStyle(element).backgroundColor"
+    edge = "element => getComputedStyle(element).borderLeftColor"
+    warning = page.locator(".callout.warning")  # a block
+    question = page.locator("details.callout.question")  # foldable: a <details>
+    tip = page.locator("details.callout.tip")
+    colours = {
+        name: (box.evaluate(background), box.evaluate(edge))
+        for name, box in (("warning", warning), ("question", question), ("tip", tip))
+    }
+    assert len({tint for tint, _ in colours.values()}) == 3, colours
+    assert len({line for _, line in colours.values()}) == 3, colours
