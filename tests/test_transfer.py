@@ -734,3 +734,38 @@ def test_a_copied_remote_image_is_exported_beside_its_note_and_restored_as_a_cop
         assert article.source_md == f"# CDN\n\n![plot]({url})\n"
         assert [link.reference for link in article.images] == [url]
         assert f'src="/media/{hashlib.sha256(PNG).hexdigest()}.png"' in article.html
+
+
+def test_exported_notes_link_each_other_by_their_folders_and_restore_exactly(
+    app, runner, empty_app, tmp_path
+):
+    sources = {
+        "Heaps.md": "# Heaps\n\nSee [[Fenwick]] and [[Fenwick tree#Query|its query]].\n",
+        "Fenwick.md": (
+            "---\ntitle: Fenwick tree\n---\n## Query\n\nBack to [[heaps]], [[Nowhere]]"
+            " and `[[Heaps]]` in code.\n"
+        ),
+    }
+    with app.app_context():
+        for name, text in sources.items():
+            publish(text, filename=name)
+    dest = tmp_path / "vault"
+    assert runner.invoke(args=["export", str(dest)]).exit_code == 0
+
+    heaps = (dest / "heaps" / "index.md").read_text(encoding="utf-8")
+    fenwick = (dest / "fenwick-tree" / "index.md").read_text(encoding="utf-8")
+    # Obsidian finds [[folder/index]] from the vault's root; the text shown stays the same.
+    assert heaps == (
+        "# Heaps\n\nSee [[fenwick-tree/index|Fenwick]] and "
+        "[[fenwick-tree/index#Query|its query]].\n"
+    )
+    assert "Back to [[heaps/index|heaps]], [[Nowhere]] and `[[Heaps]]` in code." in fenwick
+    for note in (heaps, fenwick):
+        for target in re.findall(r"\[\[([^\]|#]+/index)", note):
+            assert (dest / f"{target}.md").is_file(), target
+
+    restored = empty_app()
+    assert restored.test_cli_runner().invoke(args=["import", str(dest)]).exit_code == 0
+    with restored.app_context():
+        stored = {a.source_filename: a.source_md for a in db.session.scalars(select(Article))}
+    assert stored == sources

@@ -1,8 +1,9 @@
-"""Where a Markdown source names its images, so an export can point them at other files.
+"""Where a Markdown source names its images and notes, so an export can point them at files.
 
 Pure: finds the exact character span of each image path as written (Markdown images and
-their reference definitions, <img src>, Obsidian's ![[embed]]) outside code and front
-matter, and rewrites chosen spans leaving every other character as it was.
+their reference definitions, <img src>, Obsidian's ![[embed]]) and of each [[wikilink]],
+outside code and front matter, and rewrites chosen spans leaving every other character
+as it was.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .frontmatter import FENCES
+from .wikilinks import WIKILINK_PATTERN
 
 MARKDOWN = "markdown"  # ![alt](path "title") and [label]: path
 HTML = "html"  # <img src="path">
 EMBED = "embed"  # Obsidian's ![[path|300]]
+NOTE = "note"  # Obsidian's [[Note#Heading|text]]: the span is what lies between the brackets
 
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp", "svg", "avif", "bmp")
 
@@ -43,6 +46,7 @@ _EMBED = re.compile(
     r"!\[\[(?P<dest>[^\[\]|#^\n]+?\.(?i:" + "|".join(IMAGE_EXTENSIONS) + r"))"
     r"(?:#[^\[\]|\n]*)?(?:\|[^\[\]\n]*)?\]\]"
 )
+_WIKILINK = re.compile(WIKILINK_PATTERN)
 # Characters kept in an exported file name: letters and digits of any script, . _ -
 _UNSAFE_NAME = re.compile(r"[^\w.\-]+")
 _WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com\d|lpt\d)(\..*)?")
@@ -154,6 +158,16 @@ def image_links(text: str) -> list[ImageLink]:
         if not kept or link.start >= kept[-1].end:
             kept.append(link)
     return kept
+
+
+def note_links(text: str) -> list[ImageLink]:
+    """Return every [[wikilink]] in the body, outside code, as the span inside its brackets."""
+    start = body_start(text)
+    links = []
+    for begin, end in _outside(text, start, _code_spans(text, start)):
+        for match in _WIKILINK.finditer(text, begin, end):
+            links.append(ImageLink(match.start() + 2, match.end() - 2, NOTE, match.group()[2:-2]))
+    return links
 
 
 def _label(label: str) -> str:

@@ -46,6 +46,14 @@ def note_stem(name: str) -> str:
     return PurePosixPath(note_key(name)).name if note_key(name) else ""
 
 
+def link_parts(inner: str) -> tuple[str, str | None, str | None]:
+    """Split what lies between a wikilink's brackets into (target, heading, alias)."""
+    match = _WIKILINK.fullmatch(f"[[{inner}]]")
+    if match is None:
+        return inner, None, None
+    return match.group("target"), match.group("heading"), match.group("alias")
+
+
 def link_targets(text: str) -> list[str]:
     """Return the note names [[links]] in a Markdown text point at, each once, in order.
 

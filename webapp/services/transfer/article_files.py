@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ...content.imagelinks import image_links, rewrite
+from ...content.imagelinks import image_links, note_links, rewrite
+from ...content.wikilinks import link_parts, note_key
 from ...extensions import db
 from ...models import Article, Asset
 from ..assets import media_prefix, uploads_dir
@@ -31,6 +33,8 @@ class ArticleFiles:
     images_written: int = 0
     names: ImageNames = field(default_factory=ImageNames)
     files: dict[str, str] = field(default_factory=dict)  # sha256 -> export path
+    # Where the notes that [[links]] name were exported: names -> {note key: "folder/index"}.
+    notes: Callable[[list[str]], dict[str, str]] | None = None
 
     def write(self, article: Article, revisions: bool) -> dict:
         """Write index.md, the images and (if asked) the revisions; return the entry."""
@@ -78,7 +82,27 @@ class ArticleFiles:
             if reference is not None:
                 name = exported[reference].rsplit("/", 1)[1]
                 changes.append((link, link_target(link, self.folder, name)))
-        return rewrite(article.source_md, changes)
+        return rewrite(article.source_md, changes + self._note_changes(article))
+
+    def _note_changes(self, article: Article) -> list:
+        """Point each [[link]] at the exported note it names, keeping the text it shows.
+
+        Every exported note is an index.md, so Obsidian finds a note by its folder:
+        [[Note#Heading]] becomes [[note-slug/index#Heading|Note#Heading]].
+        """
+        links = note_links(article.source_md)
+        if not links or self.notes is None:
+            return []
+        exported = self.notes([link_parts(link.written)[0] for link in links])
+        changes = []
+        for link in links:
+            target, heading, alias = link_parts(link.written)
+            path = exported.get(note_key(target))
+            if path is not None:
+                fragment = f"#{heading}" if heading is not None else ""
+                shown = alias if alias is not None else link.written
+                changes.append((link, f"{path}{fragment}|{shown}"))
+        return changes
 
     def _cover(self, article: Article) -> dict | None:
         """Return the cover: its URL, and for a stored image its exported file and hash."""

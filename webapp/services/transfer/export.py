@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +13,10 @@ from sqlalchemy.orm import defer, selectinload
 
 from ...extensions import db
 from ...models import DRAFT, Article, ArticleImage, Category, Tag, utcnow
+from ..notes import find_articles
 from .accounts import export_accounts
 from .article_files import ArticleFiles
-from .layout import FolderNames
+from .layout import INDEX, FolderNames
 from .manifest import FORMAT, FORMAT_VERSION, MANIFEST, format_time
 from .output import ExportOutput
 
@@ -76,9 +78,10 @@ def export_articles(
 
 def _write_all(output, summary: ExportSummary, revisions: bool, progress) -> dict:
     entries: list[dict] = []
-    folders = FolderNames()
+    folders = _folders()
+    notes = _NoteFolders(folders)
     for article in _articles(revisions):
-        files = ArticleFiles(output, folders.folder(article), summary.warnings)
+        files = ArticleFiles(output, folders[article.id], summary.warnings, notes=notes)
         entries.append(files.write(article, revisions))
         summary.images += files.images_written
         summary.revisions += len(entries[-1].get("revisions") or [])
@@ -104,6 +107,30 @@ def _write_all(output, summary: ExportSummary, revisions: bool, progress) -> dic
         ],
         "articles": entries,
     }
+
+
+def _folders() -> dict[int, str]:
+    """Return every article's export folder by id, handed out in id order."""
+    names = FolderNames()
+    rows = db.session.execute(
+        select(Article.id, Article.slug, Article.status, Article.deleted_at).order_by(Article.id)
+    )
+    return {row.id: names.folder(row) for row in rows}
+
+
+class _NoteFolders:
+    """Finds where the notes [[links]] name are exported, as publishing finds the notes."""
+
+    def __init__(self, folders: dict[int, str]) -> None:
+        self.folders = folders
+
+    def __call__(self, names: list[str]) -> dict[str, str]:
+        """Return "folder/index" (index.md without its suffix) by note key."""
+        return {
+            key: posixpath.join(self.folders[article.id], INDEX.removesuffix(".md"))
+            for key, article in find_articles(names).items()
+            if article.id in self.folders
+        }
 
 
 def _parent_path(category: Category) -> str | None:
