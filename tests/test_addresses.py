@@ -488,3 +488,41 @@ def test_flask_import_of_a_hugo_folder_keeps_its_addresses(app, runner, client, 
     assert addresses_of(app, "trip") == {"/2019/trip.html": "hugo"}
     assert client.get("/posts/trip/").status_code == 200
     assert_moved(client, "/2019/trip.html", "trip")
+
+
+@pytest.mark.parametrize(
+    ("layout", "settings", "folder", "moved"),
+    [
+        (
+            "hexo",
+            {"_config.yml": "permalink: :year/:title.html\n"},
+            "source/_posts",
+            "/2024/trip.html",
+        ),
+        ("jekyll", {"_config.yml": "permalink: pretty\n"}, "_posts", "/2024/01/18/trip"),
+        (
+            "hugo",
+            {"hugo.toml": '[permalinks]\nposts = "/:year/:slug/"\n'},
+            "content/posts",
+            "/2024/trip",
+        ),
+    ],
+)
+def test_flask_import_of_the_posts_folder_inside_a_blog_reads_the_blogs_settings(
+    app, runner, client, tmp_path, layout, settings, folder, moved
+):
+    blog = tmp_path / f"my-{layout}-blog"
+    for name, text in settings.items():
+        (blog / name).parent.mkdir(parents=True, exist_ok=True)
+        (blog / name).write_text(text, encoding="utf-8")
+    posts = blog / folder
+    posts.mkdir(parents=True)
+    name = "2024-01-18-trip.md" if layout == "jekyll" else "trip.md"
+    (posts / name).write_text(
+        "---\ntitle: Trip\nslug: trip\ndate: 2024-01-18 10:00\n---\nTrip.\n", encoding="utf-8"
+    )
+    # What most people type: the folder of posts, not the blog around it.
+    result = runner.invoke(args=["import", str(posts)])
+    assert result.exit_code == 0, result.output
+    assert addresses_of(app, "trip") == {moved: layout}
+    assert_moved(client, moved, "trip")

@@ -22,7 +22,7 @@ from ..content.encoding import DecodeError, decode_text
 from ..content.folders import folder_category
 from ..content.frontmatter import FENCES
 from ..content.images import UnsupportedImage, image_file
-from ..content.permalinks import Site, detect_site
+from ..content.permalinks import SETTINGS_FILES, Site, detect_site, site_around
 from .bundle import (
     BundleError,
     EntryError,
@@ -41,6 +41,9 @@ DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
 PASTED_TEXT = "pasted text"
 # Joins a zip's name and the path of an entry in results: "posts.zip › _posts/a.md".
 ENTRY_SEPARATOR = " › "
+# How many folders up from an imported folder its blog's settings are looked for
+# (~/blog/source/_posts is two below ~/blog, ~/site/content/posts/2024 three).
+MAX_SITE_DEPTH = 3
 # source_filename holds at most 500 characters; a longer path is shortened to its name.
 _MAX_FILENAME = 400
 
@@ -232,7 +235,8 @@ def ingest_tree(
     files = FolderFiles(root, limits.max_file_bytes)
     publisher = publisher or Publisher()
     # The folder chosen is the vault or the blog: its own name is not a category.
-    entries = _set_entries(files, lambda path: path, wrapped=False)
+    around = _enclosing_site(root, limits.max_file_bytes)
+    entries = _set_entries(files, lambda path: path, wrapped=False, around=around)
     results = _publish(publisher, islice(entries, skip, None), progress)
     if not results and not skip:
         reason = "the folder holds no Markdown files (.md, .markdown, .txt)"
@@ -305,7 +309,9 @@ def _zip_entries(file: IncomingFile, limits: UploadLimits, opened: ExitStack) ->
         yield Refusal(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
 
 
-def _set_entries(files: FileSet, label: Callable[[str], str], *, wrapped: bool) -> Iterator[Entry]:
+def _set_entries(
+    files: FileSet, label: Callable[[str], str], *, wrapped: bool, around: Site | None = None
+) -> Iterator[Entry]:
     """Yield the documents of a zip or folder.
 
     `wrapped`: a single folder holding everything is the bundle's wrapper (a zipped vault's
@@ -314,7 +320,7 @@ def _set_entries(files: FileSet, label: Callable[[str], str], *, wrapped: bool) 
     documents = [path for path in files.paths if path.lower().endswith(DOCUMENT_SUFFIXES)]
     filenames = _filenames(documents)
     root = _bundle_root(files.paths)
-    site = _site(files)
+    site = _site(files) or around
     by_folder = current_app.config.get("FOLDER_CATEGORIES", True)
     for path in documents:
         try:
@@ -374,6 +380,27 @@ def _document_entry(
         )
     else:
         yield Document(label, text, filename, files, path, beside=others, site=site, folder=folder)
+
+
+def _enclosing_site(root: Path, max_bytes: int) -> Site | None:
+    """Return the blog a folder lies in (`flask import ~/blog/source/_posts`), or None.
+
+    Its posts kept their addresses under the blog's settings, which sit a few folders up.
+    """
+    root = root.resolve()
+    for ancestor in list(root.parents)[:MAX_SITE_DEPTH]:
+        names = [name for name in SETTINGS_FILES if (ancestor / name).is_file()]
+
+        def read(name: str, ancestor: Path = ancestor) -> bytes:
+            path = ancestor / name
+            if path.stat().st_size > max_bytes:
+                raise ValueError(f"over the {format_size(max_bytes)} limit per file")
+            return path.read_bytes()
+
+        site = site_around(root.relative_to(ancestor).as_posix(), names, read)
+        if site is not None:
+            return site
+    return None
 
 
 def _site(files: FileSet) -> Site | None:

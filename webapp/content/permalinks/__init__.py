@@ -22,7 +22,7 @@ from .paths import (
     hugo_urlize,
     jekyll_slugify,
 )
-from .site import HEXO, HUGO, JEKYLL, Site, detect_site
+from .site import HEXO, HUGO, JEKYLL, SETTINGS_FILES, Site, detect_site, site_around
 
 FRONT_MATTER = "front matter"
 AUTHOR = "author"
@@ -37,6 +37,7 @@ __all__ = [
     "HUGO",
     "JEKYLL",
     "MAX_ADDRESS_CHARS",
+    "SETTINGS_FILES",
     "AddressError",
     "OldAddresses",
     "Site",
@@ -46,6 +47,7 @@ __all__ = [
     "hugo_urlize",
     "jekyll_slugify",
     "old_addresses",
+    "site_around",
 ]
 
 

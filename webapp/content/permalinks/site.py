@@ -12,7 +12,7 @@ import json
 import posixpath
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -24,6 +24,13 @@ _HUGO_CONFIGS = tuple(
     f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")
 )
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Every settings file a site's folder may hold, as paths from that folder.
+SETTINGS_FILES = (
+    "_config.yml",
+    *_HUGO_CONFIGS,
+    *(f"config/_default/{name}" for name in _HUGO_CONFIGS),
+    *(f"config/_default/permalinks.{ext}" for ext in ("toml", "yaml", "yml", "json")),
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +41,14 @@ class Site:
     root: str  # the folder holding the site inside the bundle, "" at the top
     config: dict = field(default_factory=dict)
     problem: str | None = None  # why the settings could not be read (defaults apply)
+    # Where the bundle itself lies in the site when it is a folder inside it (a `flask
+    # import` of ~/blog/source/_posts is "source/_posts"); "" for a bundle holding the site.
+    inside: str = ""
 
     def relative(self, path: str) -> str | None:
         """Return a bundle path relative to the site's folder, or None when outside it."""
+        if self.inside:
+            return f"{self.inside}/{path}"
         if not self.root:
             return path
         prefix = self.root + "/"
@@ -67,6 +79,16 @@ def detect_site(paths: list[str], read: Reader) -> Site | None:
             continue
         found.append((root.count("/") if root else -1, site))
     return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def site_around(inside: str, names: list[str], read: Reader) -> Site | None:
+    """Return the site a folder lies in, `inside` being its path from the site's folder.
+
+    `names` are the settings files found in the site's folder (see SETTINGS_FILES), read
+    by `read`; the folder's own documents decide nothing, only where it sits does.
+    """
+    site = detect_site([f"{inside}/note.md", *names], read)
+    return replace(site, inside=inside) if site is not None and not site.root else None
 
 
 def _roots(paths: list[str]) -> set[str]:
