@@ -9,7 +9,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import ADMIN_NAME, ingest, tiny_png
+from tests.conftest import ADMIN_NAME, ingest, make_zip, tiny_png
 from webapp.extensions import db
 from webapp.models import Article, Revision
 from webapp.services.accounts import find_user
@@ -175,3 +175,35 @@ def test_an_article_rendered_again_for_its_image_keeps_its_wikilinks(app):
     assert by_name(ingest(app, {"figure.png": FIGURE}))["figure.png"].outcome == "updated"
     html = html_of(app, "attention")
     assert src(FIGURE) in html and 'class="wikilink" href="/posts/other/"' in html
+
+
+def test_a_zip_with_the_missing_image_beside_its_unchanged_note_adds_it(app):
+    note = {"vault/attention.md": TYPORA}
+    ingest(app, {"notes.zip": make_zip(note)})
+    with app.app_context():
+        before = db.session.scalar(select(Article).where(Article.slug == "attention"))
+        updated_at, revisions = before.updated_at, len(before.revisions)
+    with_image = make_zip({**note, "vault/assets/figure.png": FIGURE})
+    result = ingest(app, {"notes.zip": with_image})[0]
+    assert (result.outcome, result.warnings) == (
+        "updated",
+        ["images added from this upload: assets/figure.png"],
+    )
+    html = html_of(app, "attention")
+    assert src(FIGURE) in html and "missing-image" not in html
+    with app.app_context():
+        after = db.session.scalar(select(Article).where(Article.slug == "attention"))
+        # Its source did not change: no new version, and it keeps its place in the listing.
+        assert (after.updated_at, len(after.revisions)) == (updated_at, revisions)
+    assert ingest(app, {"notes.zip": with_image})[0].outcome == "unchanged"
+
+
+def test_flask_import_of_a_folder_adds_an_image_put_in_it_later(app, runner, tmp_path):
+    vault = tmp_path / "vault"
+    (vault / "assets").mkdir(parents=True)
+    (vault / "attention.md").write_bytes(TYPORA)
+    assert runner.invoke(args=["import", str(vault)]).exit_code == 0
+    (vault / "assets" / "figure.png").write_bytes(FIGURE)
+    result = runner.invoke(args=["import", str(vault)])
+    assert "1 updated" in result.output, result.output
+    assert src(FIGURE) in html_of(app, "attention")

@@ -379,7 +379,17 @@ def _document_entry(
             f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit",
         )
     else:
-        yield Document(label, text, filename, files, path, beside=others, site=site, folder=folder)
+        yield Document(
+            label,
+            text,
+            filename,
+            files,
+            path,
+            beside=others,
+            site=site,
+            folder=folder,
+            bundled=in_bundle,
+        )
 
 
 def _enclosing_site(root: Path, max_bytes: int) -> Site | None:

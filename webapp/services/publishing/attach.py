@@ -98,7 +98,7 @@ def attach_images(writer: ArticleWriter, images: dict[str, bytes]) -> list[Attac
                 result.already.append(article.title)
                 continue
             (result.replaced if before else result.added).append(article.title)
-            _rewrite(writer, article, prepared)
+            rewrite_rendered(writer, article, prepared)
         results.append(result)
     return results
 
@@ -132,8 +132,9 @@ def _render_with(article: Article, name: str, data: bytes) -> Prepared | None:
     return prepare(Task(source, linked_images(article), media_prefix(), load=load, notes=notes))
 
 
-def _rewrite(writer: ArticleWriter, article: Article, prepared: Prepared) -> None:
-    """Store the new rendering, keeping the article's title (a restore may have set it)."""
+def rewrite_rendered(writer: ArticleWriter, article: Article, prepared: Prepared) -> None:
+    """Store a new rendering of an unchanged source: no revision, the title kept (a restore
+    may have set it), the date moved only when the card's cover changed."""
     title, cover = article.title, article.cover_url
     writer.write(article, prepared)
     article.title = title

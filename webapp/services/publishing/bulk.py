@@ -69,6 +69,7 @@ class Document:
     site: Site | None = None  # the site generator its bundle comes from (old addresses)
     # The category its folder in a bundle stands for; None for a loose file (no folder).
     folder: tuple[str, ...] | None = None
+    bundled: bool = False  # one of a zip's or a folder's documents, not a file on its own
 
     def handle(self) -> tuple | None:
         """Return what a pool process needs to find this document's images, or None."""
@@ -282,6 +283,7 @@ class Publisher:
             site=entry.site,
             fetch=staged.plan,
             skip=touched,
+            bundled=entry.bundled,
         )
         touched.add(published.article.id)
         staged.loaded = published.loaded

@@ -7,17 +7,19 @@ from dataclasses import dataclass, field, replace
 
 from ...config import site_timezone
 from ...content.document import Source, parse_source
-from ...content.images import ImageLoader
+from ...content.imagelinks import image_links
+from ...content.images import ImageLoader, normalise_reference
 from ...content.permalinks import Site, old_addresses
 from ...content.render import is_remote
 from ...extensions import db
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
+from .attach import rewrite_rendered
 from .links import note_links
 from .prepare import Prepared, Task, prepare
 from .remote import FetchPlan
-from .results import UNCHANGED
+from .results import UNCHANGED, UPDATED
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
 
 # Tries of a document whose transaction a concurrent writer spoiled (see writer.RETRYABLE).
@@ -49,6 +51,7 @@ def publish_source(
     site: Site | None = None,
     fetch: FetchPlan | None = None,
     skip: Collection[int] = (),
+    bundled: bool = False,
 ) -> PublishResult:
     """Create or update the article a parsed document describes, through `writer`.
 
@@ -58,7 +61,9 @@ def publish_source(
     `beside` names the other documents uploaded with it, which its [[links]] may name. The
     addresses the document had on its old site (`site`, the generator its bundle comes
     from, or only its front matter) are kept with the article, even when it is unchanged.
-    `skip` holds articles the same upload already wrote (see find_article).
+    `skip` holds articles the same upload already wrote (see find_article). An unchanged
+    document of a zip or folder (`bundled`) that now holds images its article lacked is
+    rendered again with them (loose images go to attach.py instead, to every article).
     """
     found = find_article(source, filename, skip)
     article = found.article
@@ -70,6 +75,8 @@ def publish_source(
         if filename and article.source_filename != filename:
             article.source_filename = filename  # a renamed file: found by its new name next
         warnings = matching + old.warnings + writer.keep_addresses(article, old.found)
+        if bundled and (gained := _gained_images(writer, article, source, files, path, load)):
+            return replace(gained, warnings=warnings + gained.warnings)
         return PublishResult(article, UNCHANGED, warnings)
     linked = linked_images(article)
     downloads = 0
@@ -98,6 +105,36 @@ def publish_source(
         list(ready.remote_notes),
         downloads + ready.downloads,
     )
+
+
+def _gained_images(
+    writer: ArticleWriter,
+    article: Article,
+    source: Source,
+    files: FileSet | None,
+    path: str | None,
+    load: ImageLoader | None,
+) -> PublishResult | None:
+    """Render an unchanged document again when its upload holds images the article lacks.
+
+    Nothing else changes: no revision, no new date. Return None when it gains none.
+    """
+    linked = linked_images(article)
+    lacking = [
+        reference
+        for link in image_links(source.text)
+        if (reference := normalise_reference(link.path)) and reference not in linked
+    ]
+    if files is None or path is None or not any(files.find(path, ref) for ref in lacking):
+        return None
+    notes = note_links(source.body, files, path)
+    prepared = prepare(Task(source, linked, media_prefix(), files, path, load, notes))
+    added = sorted(set(prepared.images) - set(linked))
+    if not added:
+        return None
+    rewrite_rendered(writer, article, prepared)
+    warnings = [f"images added from this upload: {', '.join(added)}", *prepared.warnings]
+    return PublishResult(article, UPDATED, warnings, set(prepared.loaded))
 
 
 def _slug_notes(source: Source, article: Article) -> list[str]:
