@@ -7,7 +7,7 @@ PORT ?= 5000
 WORKERS ?= 4
 PYTEST_ARGS ?=
 
-.PHONY: run serve test lint assets install install-test
+.PHONY: run serve test lint assets install install-test catalogs translations-extract translations-update
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,22 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Fetch the pinned htmx and KaTeX files from the npm registry (skipped when present).
-assets: install
+# Fetch the pinned htmx, KaTeX and mermaid files from the npm registry (skipped when
+# present), and compile the interface's translations.
+assets: install catalogs
 	$(BIN)/python -m webapp.vendor
+
+# Interface translations: extract the strings into messages.pot, merge them into each
+# language's messages.po (then translate what is new), compile them (.mo, not committed).
+CATALOGS := webapp/translations
+catalogs: install
+	$(BIN)/pybabel compile --use-fuzzy -d $(CATALOGS)
+
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGS)/messages.pot --no-location --sort-output .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -d $(CATALOGS) -i $(CATALOGS)/messages.pot --no-location --ignore-obsolete
 
 # Development server with demo content on first run, and the job worker beside it (big
 # uploads are published by the worker); both stop together.

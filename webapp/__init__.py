@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.instance_path = test_config["INSTANCE_PATH"]
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import admin, api, cli, errors, pages, share
+    from . import admin, api, cli, errors, i18n, pages, share
     from .blog import views as blog
     from .config import configure
     from .extensions import compress, csrf, db, init_sqlite
@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     schema.init_app(app)
     compress.init_app(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     pages.init_app(app)
     share.init_app(app)

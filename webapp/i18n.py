@@ -1,0 +1,55 @@
+"""The interface's language: gettext catalogs through Flask-Babel, chosen per request.
+
+Readers get the site's language (SITE_LANG); a signed-in author's admin pages follow the
+account's own choice when it has one. Catalogs live in webapp/translations and are
+compiled at install (`make catalogs`), never committed in compiled form.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, get_locale
+
+# The languages the interface is translated into, as catalog names.
+LANGUAGES = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+
+babel = Babel()
+
+
+def language_of(tag: str | None) -> str:
+    """Return the catalog a language tag means: "zh-CN", "zh_Hant" -> "zh"; others -> "en"."""
+    primary = (tag or "").replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _account_language() -> str | None:
+    """Return the signed-in account's admin language on admin pages, or None."""
+    if not has_request_context() or not request.path.startswith("/admin"):
+        return None
+    from flask_login import current_user
+
+    language = getattr(current_user, "language", None) if current_user else None
+    return language if language in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """Return the language of this request's interface."""
+    return _account_language() or language_of(current_app.config["SITE_LANG"])
+
+
+def select_timezone() -> str:
+    """Return the zone dates are shown in: the site's."""
+    return current_app.config["SITE_TIMEZONE"]
+
+
+def current_language() -> str:
+    """Return the interface language in use ("en" or "zh"), e.g. for cache keys."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel with the catalogs in webapp/translations."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
