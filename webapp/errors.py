@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
     BadRequest,
@@ -14,13 +16,32 @@ from werkzeug.exceptions import (
 from .services.listing import BadPageRequest
 from .services.redirects import redirect_for
 
+# What an error page says, in the interface's language; other codes fall back to werkzeug's
+# English name and description.
 MESSAGES = {
-    400: "This request could not be understood.",
-    404: "Nothing is transmitting on this frequency.",
-    405: "That method is not allowed here.",
-    413: "The upload is larger than this site accepts.",
+    400: _l("This request could not be understood."),
+    401: _l("Sign in to see this page."),
+    403: _l("You may not open this page."),
+    404: _l("Nothing is transmitting on this frequency."),
+    405: _l("That method is not allowed here."),
+    410: _l("This page is gone for good."),
+    413: _l("The upload is larger than this site accepts."),
+    429: _l("Too many requests in a short time. Wait a moment and try again."),
+    500: _l("Something broke on our side. Please try again."),
+    503: _l("The site is busy or down for maintenance. Please try again shortly."),
 }
-TITLES = {413: "Upload too large"}
+TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    410: _l("Gone"),
+    413: _l("Upload too large"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
 API_PREFIX = "/api/"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 NUL_DROPPED = frozenset({"search.index"})
@@ -40,9 +61,10 @@ def human_size(size: int) -> str:
 def upload_limits_message() -> str:
     """Return the configured upload limits in plain words."""
     config = current_app.config
-    return (
-        f"Uploads are limited to {human_size(config['MAX_UPLOAD_SIZE'])} in total "
-        f"and {human_size(config['MAX_FILE_SIZE'])} per file."
+    return _(
+        "Uploads are limited to %(total)s in total and %(file)s per file.",
+        total=human_size(config["MAX_UPLOAD_SIZE"]),
+        file=human_size(config["MAX_FILE_SIZE"]),
     )
 
 
@@ -55,14 +77,16 @@ def describe_http_error(error: HTTPException) -> str:
         if not specific:
             return upload_limits_message()
         # Not capitalised: it may begin with a file name.
-        return f"Refused: {error.description.rstrip('.')}. {upload_limits_message()}"
+        refused = _("Refused: %(reason)s.", reason=error.description.rstrip("."))
+        return f"{refused} {upload_limits_message()}"
     if isinstance(error, NulCharacter):
-        return error.description
-    return MESSAGES.get(code) or error.description or ""
+        return str(error.description)
+    return str(MESSAGES.get(code) or error.description or "")
 
 
 def render_error(code: int, title: str, message: str):
     """Render the error page (or, for htmx, just its message) with a status code."""
+    title, message = str(title), str(message)  # lazy strings become this request's language
     if request.path.startswith(API_PREFIX):
         return jsonify(error=message), code
     template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
@@ -72,7 +96,7 @@ def render_error(code: int, title: str, message: str):
 class NulCharacter(BadRequest):
     """A URL or form field holds a NUL character, which no slug, query or name can contain."""
 
-    description = (
+    description = _l(
         "The address or a form field contains a NUL character (%00), which nothing on "
         "this site can hold."
     )
@@ -113,15 +137,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(BadPageRequest)
     def bad_page(error: BadPageRequest):
-        return render_error(400, "Bad page link", str(error))
+        return render_error(400, _("Bad page link"), str(error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        message = (
+        message = _(
             "This form was sent without a valid security token, perhaps from a page opened "
             "before you signed in again. Reload the page and send the form once more."
         )
-        return render_error(400, "Form expired", message)
+        return render_error(400, _("Form expired"), message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -132,4 +156,4 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
-        return render_error(500, "Signal lost", "Something broke on our side. Please try again.")
+        return render_error(500, _("Signal lost"), MESSAGES[500])

@@ -10,8 +10,8 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 
 from . import vendor
-from .config import site_timezone
 from .errors import human_size
+from .web import dates
 
 # Pages load nothing from elsewhere but images (SITE_IMAGE_SOURCES: articles often keep
 # theirs on an image host); KaTeX output needs style attributes, hence 'unsafe-inline' for
@@ -42,20 +42,6 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-def local_date(moment: datetime | None) -> str:
-    """Format a stored (naive UTC) time as YYYY-MM-DD in the site's time zone."""
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=UTC).astimezone(site_timezone()).strftime("%Y-%m-%d")
-
-
-def local_datetime(moment: datetime | None) -> str:
-    """Format a stored (naive UTC) time as YYYY-MM-DD HH:MM in the site's time zone."""
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=UTC).astimezone(site_timezone()).strftime("%Y-%m-%d %H:%M")
-
-
 def duration(span: timedelta | None) -> str:
     """Format a length of time as people read it: 45 s, 3 min 5 s, 1 h 2 min."""
     if span is None:
@@ -75,25 +61,17 @@ def iso_time(moment: datetime | None) -> str:
     return moment.replace(tzinfo=UTC).isoformat() if moment else ""
 
 
-def plural(noun: str, count: int) -> str:
-    """Return an English noun for a count: "article" for 1, "articles" otherwise."""
-    return noun if count == 1 else f"{noun}s"
-
-
-def counted(count: int, noun: str) -> str:
-    """Return "1 article" or "3 articles": a count with its noun."""
-    return f"{count} {plural(noun, count)}"
-
-
 def init_app(app: Flask) -> None:
     """Register template helpers and the response headers every page carries."""
-    app.jinja_env.filters["date"] = local_date
-    app.jinja_env.filters["datetime"] = local_datetime
+    # Dates, months and counts in the interface's language (web/dates.py).
+    app.jinja_env.filters["date"] = dates.local_date
+    app.jinja_env.filters["datetime"] = dates.local_datetime
+    app.jinja_env.filters["month_year"] = dates.month_year
+    app.jinja_env.filters["month_name"] = dates.month_name
+    app.jinja_env.filters["number"] = dates.number
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["isotime"] = iso_time
     app.jinja_env.filters["filesize"] = human_size
-    app.jinja_env.filters["counted"] = counted
-    app.jinja_env.filters["plural"] = plural
     app.jinja_env.globals.update(asset_url=asset_url, vendor_file=vendor.vendor_file)
 
     @app.context_processor

@@ -12,6 +12,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
@@ -102,7 +103,7 @@ def _render_listing(
     cursor = request.args.get("after")
     number = request.args.get("page", type=int)
     if "page" in request.args and number is None:
-        raise listing.BadPageRequest("The page number is not a number.")
+        raise listing.BadPageRequest(_("The page number is not a number."))
     if cursor is None and number is not None:
         page = listing.page_number(criteria, number, per_page, order)
     else:

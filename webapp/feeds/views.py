@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified
 
 from ..content.feedhtml import absolutize
+from ..i18n import current_language
 from ..services import listing, syndication, taxonomy
 from ..share import absolute_url, site_author, site_root
 from ..web.page_cache import cached_page, page_response
@@ -47,8 +49,15 @@ def absolutize_filter(html: str, base_url: str) -> str:
 def cached_response(stamp: syndication.Stamp, mimetype: str, build: Callable[[], str]):
     """Answer 304 when the client's copy is current, else the document, built once per stamp."""
     config = current_app.config
+    # The interface language names a category's or tag's feed, and the document is stored
+    # under its entity tag: a copy in one language is never served or confirmed in another.
     etag = stamp.etag(
-        request.path, site_root(), config["SITE_TITLE"], config["SITE_DESCRIPTION"], site_author()
+        request.path,
+        site_root(),
+        config["SITE_TITLE"],
+        config["SITE_DESCRIPTION"],
+        site_author(),
+        current_language(),
     )
     if is_resource_modified(request.environ, etag=etag, last_modified=stamp.last_modified):
         response = page_response(cached_page(("syndication", etag), build), mimetype)
@@ -63,7 +72,7 @@ def cached_response(stamp: syndication.Stamp, mimetype: str, build: Callable[[],
     return response
 
 
-def render_feed(kind: str, criteria: list, title: str, page_url: str):
+def render_feed(kind: str, criteria: list, title: str, description: str, page_url: str):
     """Render the Atom or RSS feed of the newest articles matching listing criteria."""
     stamp = syndication.feed_stamp(criteria)
 
@@ -72,6 +81,7 @@ def render_feed(kind: str, criteria: list, title: str, page_url: str):
             f"feeds/{kind}.xml",
             items=syndication.feed_items(stamp),
             feed_title=title,
+            feed_description=description,
             feed_url=site_root() + request.path.lstrip("/"),
             page_url=page_url,
             updated=stamp.last_modified or datetime.now(UTC),
@@ -81,13 +91,27 @@ def render_feed(kind: str, criteria: list, title: str, page_url: str):
     return cached_response(stamp, ATOM if kind == "atom" else RSS, build)
 
 
+# The titles a category's and a tag's feed carry; their pages' autodiscovery links say the same.
+@bp.app_template_global()
+def category_feed_title(site: str, name: str) -> str:
+    """Return the title of a category's feed: "Site · Category: ML"."""
+    return _("%(site)s · Category: %(name)s", site=site, name=name)
+
+
+@bp.app_template_global()
+def tag_feed_title(site: str, name: str) -> str:
+    """Return the title of a tag's feed: "Site · Tag: python"."""
+    return _("%(site)s · Tag: %(name)s", site=site, name=name)
+
+
 # Each feed has an Atom and an RSS address: one view, told which by the rule's default.
 @bp.get("/feed.xml", endpoint="atom", defaults={"kind": "atom"})
 @bp.get("/rss.xml", endpoint="rss", defaults={"kind": "rss"})
 def site_feed(kind: str):
     """Serve the site's feed of the 20 most recently updated articles, in full."""
-    title = current_app.config["SITE_TITLE"]
-    return render_feed(kind, listing.everything(), title, absolute_url("blog.index"))
+    config = current_app.config
+    title, description = config["SITE_TITLE"], config["SITE_DESCRIPTION"]
+    return render_feed(kind, listing.everything(), title, description, absolute_url("blog.index"))
 
 
 # The blog's `/categories/<path:path>/` rule cannot take these URLs: it needs the trailing
@@ -99,9 +123,13 @@ def category_feed(path: str, kind: str):
     found = taxonomy.category_at(path)
     if found is None:
         abort(404)
-    title = f"{current_app.config['SITE_TITLE']} · {found.name}"
+    names = {"site": current_app.config["SITE_TITLE"], "name": found.name}
+    title = category_feed_title(**names)
+    description = _(
+        "Articles filed under %(name)s and the categories below it, on %(site)s.", **names
+    )
     page_url = absolute_url("blog.category", path=found.path)
-    return render_feed(kind, listing.in_category(found), title, page_url)
+    return render_feed(kind, listing.in_category(found), title, description, page_url)
 
 
 @bp.get("/tags/<slug>/feed.xml", endpoint="tag_feed", defaults={"kind": "atom"})
@@ -111,9 +139,11 @@ def tag_feed(slug: str, kind: str):
     found = taxonomy.tag_with_slug(slug)
     if found is None:
         abort(404)
-    title = f"{current_app.config['SITE_TITLE']} · #{found.name}"
+    names = {"site": current_app.config["SITE_TITLE"], "name": found.name}
+    title = tag_feed_title(**names)
+    description = _("Articles tagged %(name)s on %(site)s.", **names)
     page_url = absolute_url("blog.tag", slug=found.slug)
-    return render_feed(kind, listing.with_tag(found), title, page_url)
+    return render_feed(kind, listing.with_tag(found), title, description, page_url)
 
 
 @bp.get("/sitemap.xml")

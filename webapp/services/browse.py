@@ -148,12 +148,7 @@ class Month:
 
     year: int
     month: int
-    count: int
-
-    @property
-    def name(self) -> str:
-        """Return the month's English name."""
-        return MONTH_NAMES[self.month - 1]
+    count: int  # its name is the templates' month_name and month_year filters (web/dates.py)
 
 
 @dataclass
@@ -167,22 +162,6 @@ class Year:
     def count(self) -> int:
         """Return the year's total."""
         return sum(month.count for month in self.months)
-
-
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def month_bounds(year: int, month: int, zone: ZoneInfo) -> tuple[datetime, datetime]:

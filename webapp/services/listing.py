@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, false, func, or_, select, true
 
 from ..extensions import db
@@ -69,11 +70,11 @@ class Cursor:
         """Parse the URL form; raise BadPageRequest when it is not one."""
         match = _CURSOR.fullmatch(text or "")
         if not match:
-            raise BadPageRequest("This page link is malformed.")
+            raise BadPageRequest(_("This page link is malformed."))
         try:
             moment = EPOCH + timedelta(microseconds=int(match.group(1)))
         except OverflowError as error:
-            raise BadPageRequest("This page link points outside the archive.") from error
+            raise BadPageRequest(_("This page link points outside the archive.")) from error
         return cls(moment, int(match.group(2)))
 
     @classmethod
@@ -253,7 +254,7 @@ def page_after(
 def page_number(criteria: list, number: int, limit: int, order: Order = Order.UPDATED) -> Page:
     """Return numbered page `number` (from 1), for the no-JavaScript page links."""
     if not 1 <= number <= MAX_PAGE_NUMBER:
-        raise BadPageRequest("There is no page with that number.")
+        raise BadPageRequest(_("There is no page with that number."))
     # Skip rows in the index alone, then load only the page's articles.
     ids = (
         select(Article.id)

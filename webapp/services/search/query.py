@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
     and_,
@@ -65,11 +66,11 @@ class SearchCursor:
         """Parse the URL form; raise listing.BadPageRequest when it is not one."""
         match = _CURSOR.fullmatch(text or "")
         if not match:
-            raise listing.BadPageRequest("This page link is malformed.")
+            raise listing.BadPageRequest(_("This page link is malformed."))
         try:
             moment = listing.EPOCH + timedelta(microseconds=int(match.group(2)))
         except OverflowError as error:
-            raise listing.BadPageRequest("This page link points outside the archive.") from error
+            raise listing.BadPageRequest(_("This page link points outside the archive.")) from error
         return cls(int(match.group(1)), moment, int(match.group(3)))
 
 
