@@ -39,7 +39,7 @@ translations-extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGS)/messages.pot --no-location --sort-output .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -d $(CATALOGS) -i $(CATALOGS)/messages.pot --no-location --ignore-obsolete
+	$(BIN)/pybabel update -d $(CATALOGS) -i $(CATALOGS)/messages.pot --ignore-obsolete
 
 # Development server with demo content on first run, and the job worker beside it (big
 # uploads are published by the worker); both stop together.
