@@ -252,3 +252,21 @@ def test_a_token_of_an_account_without_a_choice_gets_the_sites_language(app, cli
         secret = create_token(db.session.get(User, 1), "script")[1]
     response = client.get("/api/jobs/5", headers={"Authorization": f"Bearer {secret}"})
     assert response.json["error"] == "There is no job 5."
+
+
+def admin_messages(html: str) -> dict:
+    """Return the texts admin.js shows, as the page hands them over."""
+    import json
+    import re
+
+    found = re.search(r'<script type="application/json" id="admin-messages">(.*?)</script>', html)
+    return json.loads(found.group(1))
+
+
+def test_the_upload_scripts_messages_follow_the_account(app, zh_client):
+    messages = admin_messages(zh_client.get("/admin/upload").get_data(as_text=True))
+    assert messages["uploadFailed"] == "上传失败：服务器返回 {status}。请重试。"
+    assert messages["uploadingPercent"] == "正在上传… {size} 中的 {percent}%"
+    assert choose(zh_client, "en").status_code == 302
+    messages = admin_messages(zh_client.get("/admin/upload").get_data(as_text=True))
+    assert messages["fileTooBig"] == "{name} is {size}."
