@@ -1,14 +1,14 @@
 """The interface's language: gettext catalogs through Flask-Babel, chosen per request.
 
-Readers get the site's language (SITE_LANG); a signed-in author's admin pages follow the
-account's own choice when it has one. Catalogs live in webapp/translations and are
-compiled at install (`make catalogs`), never committed in compiled form.
+Readers get the site's language (SITE_LANG); a signed-in author's admin pages, and the
+API's answers to a token, follow the account's own choice when it has one. Catalogs live in
+webapp/translations and are compiled at install (`make catalogs`), never committed in compiled form.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel, get_locale, refresh
 
 # The languages the interface is translated into, as catalog names.
 LANGUAGES = ("en", "zh")
@@ -24,13 +24,26 @@ def language_of(tag: str | None) -> str:
 
 
 def _account_language() -> str | None:
-    """Return the signed-in account's admin language on admin pages, or None."""
-    if not has_request_context() or not request.path.startswith("/admin"):
+    """Return the account's own language: on admin pages the signed-in author's, in the API
+    the token holder's (set once the token is known), else None."""
+    if not has_request_context():
         return None
-    from flask_login import current_user
+    if request.path.startswith("/api"):
+        language = g.get("token_language")
+    elif request.path.startswith("/admin"):
+        from flask_login import current_user
 
-    language = getattr(current_user, "language", None) if current_user else None
+        language = getattr(current_user, "language", None) if current_user else None
+    else:
+        return None
     return language if language in LANGUAGES else None
+
+
+def use_token_language(language: str | None) -> None:
+    """Answer the rest of this API request in a token holder's language (None: the site's)."""
+    g.token_language = language
+    # The locale may already be worked out for this request; forget it.
+    refresh()
 
 
 def select_locale() -> str:
@@ -53,3 +66,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals["current_language"] = current_language

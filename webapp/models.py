@@ -250,6 +250,8 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The admin pages' language ("zh", "en"); None follows the site's SITE_LANG.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     # Flask-Login's user interface, written out rather than inherited from UserMixin.
     is_authenticated = True

@@ -6,6 +6,29 @@
 
   var SWAPPED_ERRORS = [400, 413, 422, 429];
   var uploadDone = false;
+  // The page's translations (admin/base.html); English if they are missing.
+  var MESSAGES = {
+    fileTooBig: "{name} is {size}.",
+    totalTooBig: "The files add up to {size}.",
+    uploading: "Uploading…",
+    uploadingPercent: "Uploading… {percent}% of {size}",
+    uploaded: "Uploaded. Publishing…",
+    previewEmpty: "The pasted Markdown appears here as readers will see it, with its card.",
+    uploadFailed: "The upload failed: the server answered {status}. Please try again.",
+    previewFailed: "The preview could not be rendered (the server answered {status}).",
+    uploadLost: "The upload did not reach the server: the connection closed.",
+    previewLost: "The preview is unavailable: the connection failed."
+  };
+  var translated = document.getElementById("admin-messages");
+  if (translated) {
+    try { Object.assign(MESSAGES, JSON.parse(translated.textContent)); } catch (ignored) { /* keep English */ }
+  }
+
+  function say(key, slots) {
+    return MESSAGES[key].replace(/\{(\w+)\}/g, function (all, name) {
+      return slots && name in slots ? String(slots[name]) : all;
+    });
+  }
 
   function uploadForm(elt) { return elt && elt.id === "upload-form" ? elt : null; }
   function progressBox() { return document.querySelector("#upload-form .upload-progress"); }
@@ -31,7 +54,9 @@
 
   function limitsText() {
     var hint = document.getElementById("upload-limits");
-    return hint ? hint.textContent.split(".")[0] + "." : "";
+    // Its first sentence: up to a "." before a space, or a "。".
+    var first = hint ? hint.textContent.match(/^[\s\S]*?(。|\.(?=\s|$))/) : null;
+    return first ? first[0].trim() : "";
   }
 
   function sizeLabel(bytes) {
@@ -48,9 +73,9 @@
     for (var i = 0; i < input.files.length; i++) {
       var file = input.files[i];
       sum += file.size;
-      if (file.size > perFile) return file.name + " is " + sizeLabel(file.size) + ". " + limitsText();
+      if (file.size > perFile) return say("fileTooBig", { name: file.name, size: sizeLabel(file.size) }) + " " + limitsText();
     }
-    if (sum > total) return "The files add up to " + sizeLabel(sum) + ". " + limitsText();
+    if (sum > total) return say("totalTooBig", { size: sizeLabel(sum) }) + " " + limitsText();
     return null;
   }
 
@@ -66,7 +91,7 @@
     uploadDone = false;
     var box = progressBox();
     if (box) box.hidden = false;
-    setProgress(0, "Uploading…");
+    setProgress(0, say("uploading"));
   });
 
   document.addEventListener("htmx:xhr:progress", function (event) {
@@ -77,9 +102,9 @@
     if (percent >= 100) {
       // The rest is the server's work: rendering, math, images.
       uploadDone = true;
-      setProgress(100, "Uploaded. Publishing…");
+      setProgress(100, say("uploaded"));
     } else {
-      setProgress(percent, "Uploading… " + percent + "% of " + sizeLabel(detail.total));
+      setProgress(percent, say("uploadingPercent", { percent: percent, size: sizeLabel(detail.total) }));
     }
   });
 
@@ -92,7 +117,7 @@
     // A fully accepted upload clears the form; with a rejection the author fixes and resends.
     if (!document.querySelector("#upload-results .result-rejected")) {
       form.reset();
-      showIn("#preview", "The pasted Markdown appears here as readers will see it, with its card.", "preview-empty");
+      showIn("#preview", say("previewEmpty"), "preview-empty");
     }
     // The results, or a big upload's job (its progress, then its results in place).
     var heading = document.querySelector("#upload-results .job .pane-heading") ||
@@ -112,9 +137,9 @@
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : "";
     if (uploadForm(event.detail.elt)) {
-      showIn("#upload-results", "The upload failed: the server answered " + status + ". Please try again.");
+      showIn("#upload-results", say("uploadFailed", { status: status }));
     } else if (event.detail.target && event.detail.target.id === "preview") {
-      showIn("#preview", "The preview could not be rendered (the server answered " + status + ").");
+      showIn("#preview", say("previewFailed", { status: status }));
     }
   });
 
@@ -122,9 +147,9 @@
     if (uploadForm(event.detail.elt)) {
       var box = progressBox();
       if (box) box.hidden = true;
-      showIn("#upload-results", "The upload did not reach the server: the connection closed. " + limitsText());
+      showIn("#upload-results", say("uploadLost") + " " + limitsText());
     } else if (event.detail.target && event.detail.target.id === "preview") {
-      showIn("#preview", "The preview is unavailable: the connection failed.");
+      showIn("#preview", say("previewLost"));
     }
   });
 })();

@@ -29,7 +29,17 @@ def private_pages(response):
 
 
 # The view modules attach their routes to bp.
-from . import addresses, articles, auth, jobs, revisions, tokens, transfer, upload  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    account,
+    addresses,
+    articles,
+    auth,
+    jobs,
+    revisions,
+    tokens,
+    transfer,
+    upload,
+)
 
 
 def init_app(app: Flask) -> None:

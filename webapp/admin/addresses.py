@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..services import authoring
 from ..services.addresses import AddressesRefused
@@ -29,10 +31,14 @@ def add_addresses(article_id: int):
         )
         return page, 422
     if added:
-        noun = "address" if added == 1 else "addresses"
-        flash(f"{added} old {noun} added: each answers 301 to this article.", "success")
+        message = ngettext(
+            "%(num)d old address added: it answers 301 to this article.",
+            "%(num)d old addresses added: each answers 301 to this article.",
+            added,
+        )
+        flash(message, "success")
     else:
-        flash("Those addresses already lead to this article.")
+        flash(_("Those addresses already lead to this article."))
     return redirect(url_for("admin.edit", article_id=article.id, _anchor="addresses-heading"))
 
 
@@ -43,5 +49,5 @@ def remove_address(article_id: int, address_id: int):
     removed = authoring.remove_address(article, address_id)
     if removed is None:
         abort(404)
-    flash(f"{removed} no longer leads to this article.", "success")
+    flash(_("%(address)s no longer leads to this article.", address=removed), "success")
     return redirect(url_for("admin.edit", article_id=article.id, _anchor="addresses-heading"))

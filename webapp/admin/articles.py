@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, TooLongError
@@ -30,7 +32,7 @@ def back_to(default: str) -> str:
 def flash_warnings(warnings: list[str]) -> None:
     """Show each pipeline warning after a redirect."""
     for warning in warnings:
-        flash(f"Warning: {warning}", "warning")
+        flash(_("Warning: %(warning)s", warning=warning), "warning")
 
 
 @bp.get("/")
@@ -66,13 +68,13 @@ def edit(article_id: int):
     try:
         result = authoring.save_source(article, source)
     except (FrontMatterError, MetadataError, TooLongError) as error:
-        message = authoring.describe_source_error(error) + " Nothing was saved."
+        message = authoring.describe_source_error(error) + " " + _("Nothing was saved.")
         page = render_template("admin/edit.html", article=article, source=source, error=message)
         return page, 422
     if result.outcome == authoring.UNCHANGED:
-        flash("No changes to save: the source is the same as the current version.")
+        flash(_("No changes to save: the source is the same as the current version."))
     else:
-        flash("Saved. The previous version is kept in the revision history.", "success")
+        flash(_("Saved. The previous version is kept in the revision history."), "success")
     flash_warnings(result.warnings)
     return redirect(url_for("admin.edit", article_id=article.id))
 
@@ -86,9 +88,12 @@ def set_status(article_id: int):
         abort(400)
     authoring.set_status(article, status)
     if status == PUBLISHED:
-        flash(f"“{article.title}” is published.", "success")
+        flash(_("“%(title)s” is published.", title=article.title), "success")
     else:
-        flash(f"“{article.title}” is a draft now: readers no longer see it.", "success")
+        flash(
+            _("“%(title)s” is a draft now: readers no longer see it.", title=article.title),
+            "success",
+        )
     return redirect(back_to(url_for("admin.articles")))
 
 
@@ -99,7 +104,10 @@ def delete(article_id: int):
     if request.method == "GET":
         return render_template("admin/delete.html", article=article)
     authoring.move_to_trash(article)
-    flash(f"“{article.title}” moved to the trash. You can restore it from there.", "success")
+    message = _(
+        "“%(title)s” moved to the trash. You can restore it from there.", title=article.title
+    )
+    flash(message, "success")
     return redirect(url_for("admin.articles"))
 
 
@@ -115,7 +123,7 @@ def restore(article_id: int):
     """Take an article out of the trash, with the status it had."""
     article = article_or_404(article_id)
     authoring.restore_from_trash(article)
-    flash(f"“{article.title}” is restored.", "success")
+    flash(_("“%(title)s” is restored.", title=article.title), "success")
     return redirect(back_to(url_for("admin.trash")))
 
 
@@ -126,6 +134,10 @@ def empty_trash():
         table = authoring.list_articles(trashed=True)
         return render_template("admin/empty_trash.html", table=table)
     removed = authoring.empty_trash()
-    noun = "article" if removed == 1 else "articles"
-    flash(f"The trash is empty: {removed} {noun} deleted for good.", "success")
+    message = ngettext(
+        "The trash is empty: %(num)d article deleted for good.",
+        "The trash is empty: %(num)d articles deleted for good.",
+        removed,
+    )
+    flash(message, "success")
     return redirect(url_for("admin.trash"))

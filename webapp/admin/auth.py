@@ -16,6 +16,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from ..config import site_timezone
@@ -39,7 +41,7 @@ def _signed_out():
     if request.headers.get("HX-Request") == "true":
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         back = safe_next(current.path + (f"?{current.query}" if current.query else ""))
-        response = current_app.response_class("Sign in again to go on.", status=401)
+        response = current_app.response_class(_("Sign in again to go on."), status=401)
         response.headers["HX-Redirect"] = url_for("admin.login", next=back)
         return response
     back = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
@@ -57,11 +59,15 @@ def _retry_text(error: accounts.TooManyFailures) -> str:
     zone = site_timezone()
     at = error.retry_at.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
     minutes = math.ceil(error.seconds_left() / 60)
-    unit = "minute" if minutes == 1 else "minutes"
-    return (
-        "Too many failed sign-ins for this account or from this address. "
-        f"Try again at {at} ({zone.key}), in {minutes} {unit}."
+    blocked = _("Too many failed sign-ins for this account or from this address.")
+    retry = ngettext(
+        "Try again at %(time)s (%(zone)s), in %(num)d minute.",
+        "Try again at %(time)s (%(zone)s), in %(num)d minutes.",
+        minutes,
+        time=at,
+        zone=zone.key,
     )
+    return f"{blocked} {retry}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +89,7 @@ def login():
         )
         return response, 429, {"Retry-After": str(error.seconds_left())}
     if user is None:
-        error = "Wrong username or password."
+        error = _("Wrong username or password.")
         return render_template("admin/login.html", next=target, username=username, error=error)
     # A fresh session (and CSRF token) for the signed-in author.
     session.clear()
@@ -96,5 +102,5 @@ def logout():
     """Sign the author out and forget the session."""
     logout_user()
     session.clear()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("admin.login"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..jobs import hand_over, records
 from ..jobs.models import Job
@@ -74,7 +75,8 @@ def resume_job(job_id: int):
     job = job_or_404(job_id)
     if records.resume(job):
         hand_over(job)
-        flash("The job is queued again; it goes on where it stopped.", "success")
+        flash(_("The job is queued again; it goes on where it stopped."), "success")
     else:
-        flash("This job cannot be resumed: it is not interrupted, or its upload is gone.", "error")
+        message = _("This job cannot be resumed: it is not interrupted, or its upload is gone.")
+        flash(message, "error")
     return redirect(url_for("admin.job", job_id=job.id), code=303)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError
@@ -35,12 +36,14 @@ def restore_revision(article_id: int, revision_id: int):
     try:
         result = history.restore_revision(article, revision)
     except (FrontMatterError, MetadataError) as error:
-        flash(authoring.describe_source_error(error) + " Nothing was restored.", "error")
+        flash(authoring.describe_source_error(error) + " " + _("Nothing was restored."), "error")
         return redirect(url_for("admin.revisions", article_id=article.id))
     if result.outcome == authoring.UNCHANGED:
-        flash("That revision is already the current version.")
+        flash(_("That revision is already the current version."))
     else:
         stamp = revision.created_at.strftime("%Y-%m-%d %H:%M")
-        flash(f"Restored the version saved {stamp} UTC as a new revision.", "success")
+        flash(
+            _("Restored the version saved %(time)s UTC as a new revision.", time=stamp), "success"
+        )
     flash_warnings(result.warnings)
     return redirect(url_for("admin.revisions", article_id=article.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..services import tokens as token_service
@@ -32,5 +33,5 @@ def revoke_token(token_id: int):
     token = token_service.revoke_token(current_user, token_id)
     if token is None:
         abort(404)
-    flash(f"The token “{token.name}” is revoked; it no longer works.", "success")
+    flash(_("The token “%(name)s” is revoked; it no longer works.", name=token.name), "success")
     return redirect(url_for("admin.tokens"))

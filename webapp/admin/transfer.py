@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, make_response, render_template, request, send_file
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -72,14 +73,16 @@ def restore_upload():
     """Restore an uploaded export zip as a background job with live progress."""
     upload = request.files.get("export")
     if upload is None or not upload.filename:
-        return transfer_page(error="Choose an export zip to restore.", status=400)
+        return transfer_page(error=_("Choose an export zip to restore."), status=400)
     limit = int(current_app.config["MAX_UPLOAD_SIZE"])
     upload.stream.seek(0, 2)
     if upload.stream.tell() > limit:
-        raise RequestEntityTooLarge(f"{upload.filename} is larger than the upload limit.")
+        raise RequestEntityTooLarge(
+            _("%(name)s is larger than the upload limit.", name=upload.filename)
+        )
     upload.stream.seek(0)
     try:
         job = jobs.start_restore(upload, current_user.id)
     except ExportFormatError as error:
-        return transfer_page(error=f"Nothing was restored: {error}.", status=422)
+        return transfer_page(error=_("Nothing was restored: %(reason)s.", reason=error), status=422)
     return job_started(job)

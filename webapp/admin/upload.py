@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -21,7 +22,7 @@ def incoming_files() -> list[IncomingFile]:
     """Return every file the request carries, from any field, skipping empty file inputs."""
     return [
         IncomingFile(storage.filename, storage.read())
-        for _, storage in request.files.items(multi=True)
+        for _field, storage in request.files.items(multi=True)
         if storage.filename
     ]
 
@@ -72,7 +73,7 @@ def upload():
             localize_images=localize,
         )
     if not files and not pasted.strip():
-        message = "Nothing to publish: choose files or paste Markdown first."
+        message = _("Nothing to publish: choose files or paste Markdown first.")
         return render_results([], error=message, source=pasted, status=422)
     pasted_text = authoring.normalise_newlines(pasted) if pasted.strip() else None
     try:

@@ -4,9 +4,11 @@ how a big upload, published in the background, is getting on."""
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from .. import jobs
 from ..content.encoding import DecodeError, decode_text
+from ..i18n import use_token_language
 from ..jobs import records
 from ..jobs.models import Job
 from ..models import PUBLISHED
@@ -54,7 +56,7 @@ def read_upload() -> tuple[list[IncomingFile], str | None]:
         return [], normalise_newlines(text)
     files = [
         IncomingFile(storage.filename, storage.read())
-        for _, storage in request.files.items(multi=True)
+        for _field, storage in request.files.items(multi=True)
         if storage.filename
     ]
     pasted = request.form.get("markdown", "")
@@ -82,10 +84,13 @@ def result_json(result) -> dict:
 def authorized():
     """Return the token of the request, or the 401 answer to send instead."""
     if not bearer_secret():
-        return None, unauthorized("Send a personal access token: Authorization: Bearer <token>.")
+        message = _("Send a personal access token: Authorization: Bearer <token>.")
+        return None, unauthorized(message)
     token = authenticate_token(bearer_secret())
     if token is None:
-        return None, unauthorized("The token is wrong or has been revoked.", "invalid_token")
+        return None, unauthorized(_("The token is wrong or has been revoked."), "invalid_token")
+    # From here on the answer speaks the token holder's language (or the site's).
+    use_token_language(token.user.language)
     return token, None
 
 
@@ -102,9 +107,10 @@ def publish_articles():
     try:
         files, pasted = read_upload()
     except (UnicodeDecodeError, LookupError, DecodeError):
-        return json_error(400, "The Markdown body is not readable text in the charset it declares.")
+        message = _("The Markdown body is not readable text in the charset it declares.")
+        return json_error(400, message)
     if not files and not pasted:
-        return json_error(400, "Nothing to publish: send files, a zip, or a Markdown body.")
+        return json_error(400, _("Nothing to publish: send files, a zip, or a Markdown body."))
     limits = UploadLimits.from_config(current_app.config)
     # A form field, or a query parameter when the body is the Markdown or the zip itself.
     localize = asks_localized(request.form) or asks_localized(request.args)
@@ -123,12 +129,12 @@ def publish_articles():
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
     """Answer with a job's state, counts and file results (from ?since=N on)."""
-    _, refusal = authorized()
+    _token, refusal = authorized()
     if refusal:
         return refusal
     found = records.get_job(job_id)
     if found is None:
-        return json_error(404, f"There is no job {job_id}.")
+        return json_error(404, _("There is no job %(id)d.", id=job_id))
     return job_answer(found, 200)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..i18n import LANGUAGES
 from ..models import LoginFailure, User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -76,6 +77,14 @@ def set_password(username: str, password: str) -> User:
     user.password_hash = generate_password_hash(password)
     db.session.commit()
     return user
+
+
+def set_language(user: User, choice: str) -> None:
+    """Set the account's admin language ("zh", "en", or "" for the site's); commit it."""
+    if choice and choice not in LANGUAGES:
+        raise AccountError(f"There is no interface language {choice!r}.")
+    user.language = choice or None
+    db.session.commit()
 
 
 def _failure_key(username: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
@@ -127,14 +128,16 @@ def _holders(paths: list[str], article: Article) -> list[tuple[str, str]]:
 def check_author_addresses(article: Article, text: str) -> list[tuple[str, str]]:
     """Return the addresses an author typed (one per line), or raise AddressesRefused."""
     if len(text) > MAX_FORM_CHARS:
-        raise AddressesRefused([f"at most {MAX_FORM_CHARS:,} characters can be sent at once"])
+        raise AddressesRefused(
+            [_("at most %(count)s characters can be sent at once", count=f"{MAX_FORM_CHARS:,}")]
+        )
     problems: list[str] = []
     wanted: dict[str, str] = {}
     hosts = site_hosts()
     held = {address.path for address in article.addresses}
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise AddressesRefused(["type at least one address, such as /2024/01/18/hello-world/"])
+        raise AddressesRefused([_("type at least one address, such as /2024/01/18/hello-world/")])
     for line in lines:
         try:
             path = clean_address(line, hosts)
@@ -142,7 +145,7 @@ def check_author_addresses(article: Article, text: str) -> list[tuple[str, str]]
             problems.append(str(error))
             continue
         if path == own_address(article):
-            problems.append(f"{path} is this article's own address")
+            problems.append(_("%(address)s is this article's own address", address=path))
         elif path not in held:
             reason = shadowing_page(path)
             if reason:
@@ -150,10 +153,11 @@ def check_author_addresses(article: Article, text: str) -> list[tuple[str, str]]
             else:
                 wanted[path] = AUTHOR
     problems += [
-        f"{path} already leads to “{title}”" for path, title in _holders(list(wanted), article)
+        _("%(address)s already leads to “%(title)s”", address=path, title=title)
+        for path, title in _holders(list(wanted), article)
     ]
     if len(held) + len(wanted) > MAX_ADDRESSES:
-        problems.append(f"an article keeps at most {MAX_ADDRESSES} old addresses")
+        problems.append(_("an article keeps at most %(count)d old addresses", count=MAX_ADDRESSES))
     if problems:
         raise AddressesRefused(problems)
     return list(wanted.items())

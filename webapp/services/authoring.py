@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
@@ -60,8 +61,12 @@ class SaveResult:
 def describe_source_error(error: Exception) -> str:
     """Return a plain-words message for broken front matter."""
     if isinstance(error, FrontMatterError):
-        return f"The front matter cannot be read (line {error.line}): {error.message}."
-    return f"A front matter value is wrong: {error}."
+        return _(
+            "The front matter cannot be read (line %(line)d): %(problem)s.",
+            line=error.line,
+            problem=error.message,
+        )
+    return _("A front matter value is wrong: %(problem)s.", problem=error)
 
 
 def normalise_newlines(text: str) -> str:

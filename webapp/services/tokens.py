@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
@@ -29,9 +30,9 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for a user and commit it; return the row and the secret (shown once)."""
     name = " ".join(name.split())
     if not name:
-        raise TokenError("Give the token a name, such as the machine or script that uses it.")
+        raise TokenError(_("Give the token a name, such as the machine or script that uses it."))
     if len(name) > MAX_NAME_LENGTH:
-        raise TokenError(f"A token name has at most {MAX_NAME_LENGTH} characters.")
+        raise TokenError(_("A token name has at most %(count)d characters.", count=MAX_NAME_LENGTH))
     secret = TOKEN_MARK + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user, name=name, token_hash=token_hash(secret), prefix=secret[:PREFIX_LENGTH]
