@@ -24,8 +24,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Fetch the pinned htmx, KaTeX and mermaid files from the npm registry (skipped when
-# present), and compile the interface's translations.
+# Fetch the pinned htmx, KaTeX and mermaid files (and axe-core for the tests) from the npm
+# registry (skipped when present), and compile the interface's translations.
 assets: install catalogs
 	$(BIN)/python -m webapp.vendor
 

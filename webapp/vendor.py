@@ -4,7 +4,8 @@ Run as ``python -m webapp.vendor``. The manifest (vendor.json) pins each package
 version and its tarball's integrity; files land in static/vendor/<pkg>-<version>/,
 which is git-ignored. The fetch is idempotent: a package whose stamp matches the
 manifest and whose files are present is skipped. The same step writes the Pygments
-stylesheet (a light style, and a dark one behind prefers-color-scheme).
+stylesheet (a light style, and a dark one behind prefers-color-scheme). Test-only
+packages (axe-core, for the accessibility tests) go to build/test-vendor/ instead.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = Path(__file__).with_name("vendor.json")
 VENDOR_DIR = ROOT / "static" / "vendor"
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
-PYGMENTS_LIGHT = "friendly"
-PYGMENTS_DARK = "github-dark"
+# Packages marked "test_only" (axe-core) land outside static/, so they are never served.
+TEST_VENDOR_DIR = ROOT / "build" / "test-vendor"
 
 
 class VendorError(RuntimeError):
@@ -44,6 +45,20 @@ def package_dir_name(name: str) -> str:
     for package in manifest()["packages"]:
         if package["name"] == name:
             return f"{name.split('.')[0]}-{package['version']}"
+    raise KeyError(name)
+
+
+def package_folder(package: dict) -> Path:
+    """Return the folder a manifest package's files land in."""
+    parent = TEST_VENDOR_DIR if package.get("test_only") else VENDOR_DIR
+    return parent / package_dir_name(package["name"])
+
+
+def tool_file(name: str, relative: str) -> Path:
+    """Return the filesystem path of a fetched test-only file, e.g. axe-core's axe.min.js."""
+    for package in manifest()["packages"]:
+        if package["name"] == name:
+            return package_folder(package) / relative
     raise KeyError(name)
 
 
@@ -95,7 +110,7 @@ def _targets(members: list[tarfile.TarInfo], files: dict[str, str]) -> dict[str,
 
 
 def _stamp_path(package: dict) -> Path:
-    return VENDOR_DIR / package_dir_name(package["name"]) / ".integrity"
+    return package_folder(package) / ".integrity"
 
 
 def is_current(package: dict) -> bool:
@@ -121,7 +136,7 @@ def fetch_package(package: dict, registry: str) -> list[str]:
         check_integrity(data, package["integrity"])
     except VendorError as error:
         raise VendorError(f"{package['name']}@{package['version']}: {error}") from error
-    folder = VENDOR_DIR / package_dir_name(package["name"])
+    folder = package_folder(package)
     written = []
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         for member, relative in _targets(archive.getmembers(), package["files"]).items():
@@ -137,11 +152,9 @@ def fetch_package(package: dict, registry: str) -> list[str]:
 
 def pygments_css() -> str:
     """Return the code-highlighting stylesheet: light by default, dark on request."""
-    from pygments.formatters import HtmlFormatter
+    from webapp.code_style import stylesheet
 
-    light = HtmlFormatter(style=PYGMENTS_LIGHT).get_style_defs(".highlight")
-    dark = HtmlFormatter(style=PYGMENTS_DARK).get_style_defs(".highlight")
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+    return stylesheet()
 
 
 def write_pygments_css() -> Path:

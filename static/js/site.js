@@ -201,3 +201,18 @@
     block.classList.add("has-copy-button");
   });
 })();
+
+// Boxes that scroll sideways on a narrow screen (code, display formulas, tables) join the tab
+// order, so a keyboard can scroll them as a finger can.
+(function () {
+  "use strict";
+  function reachable(root) {
+    var boxes = root.querySelectorAll(".prose pre, .math-display, .prose table");
+    Array.prototype.forEach.call(boxes, function (box) {
+      if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+    });
+  }
+  reachable(document);
+  // A live preview or search result swapped in by htmx brings new boxes.
+  document.addEventListener("htmx:afterSettle", function (event) { reachable(event.detail.elt); });
+})();
