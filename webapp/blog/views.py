@@ -247,13 +247,12 @@ def render_article(found: Article) -> str:
 
 
 def load_article(article_id: int) -> Article:
-    """Load an article with what its page shows; the source and front matter stay behind."""
+    """Load an article with what its page shows (dark_images is in the front matter)."""
     return db.session.scalar(
         select(Article)
         .where(Article.id == article_id)
         .options(
             defer(Article.source_md),
-            defer(Article.front_matter),
             joinedload(Article.category),
             selectinload(Article.tags),
         )
