@@ -101,7 +101,8 @@ def test_wide_formula_and_code_scroll_in_their_focusable_box(new_page, live_site
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     expect(page.locator(".prose .math-display")).to_be_focused()
-    assert page.eval_on_selector(".prose .math-display", "el => el.scrollLeft") > 0
+    # Keyboard scrolling is animated: wait for it rather than read it at once.
+    page.wait_for_function("() => document.querySelector('.prose .math-display').scrollLeft > 0")
 
 
 def test_code_label_and_line_numbers_and_the_copy_leaves_numbers_out(new_page, live_site):
@@ -234,7 +235,7 @@ def test_back_to_top_shows_after_scrolling_and_goes_up(new_page, live_site, view
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     expect(link).not_to_have_attribute("data-hidden", "")
     link.click()
-    page.wait_for_function("window.scrollY === 0")
+    page.wait_for_function("() => window.scrollY === 0")
     expect(link).to_have_attribute("data-hidden", "")
 
 
@@ -244,4 +245,4 @@ def test_back_to_top_is_a_plain_link_without_javascript(new_page, live_site):
     link = page.locator("a.back-to-top")
     expect(link).to_be_visible()
     link.click()
-    page.wait_for_function("window.scrollY === 0")
+    page.wait_for_function("() => window.scrollY === 0")
