@@ -54,10 +54,10 @@ def test_article_page_shows_title_meta_toc_and_body(app, client):
     assert "Published <time" in html and ">2025-03-14</time>" in html
     assert "Updated <time" in html and ">2025-06-02</time>" in html
     assert "min read" in html
-    toc = re.search(r'<nav class="toc".*?</nav>', html, re.S).group(0)
+    toc = re.search(r'<nav class="toc toc-top".*?</nav>', html, re.S).group(0)
     assert 'href="#背景"' in toc and 'href="#代码"' in toc and 'href="#结论"' in toc
     assert 'class="math math-inline"' in html and 'class="math math-display"' in html
-    assert 'class="highlight"' in html
+    assert 'highlight">' in html
 
 
 def test_article_page_links_only_the_stylesheets_it_needs(app, client):
@@ -67,7 +67,7 @@ def test_article_page_links_only_the_stylesheets_it_needs(app, client):
     assert "katex.min.css" in math_html and "pygments.css" in math_html
     plain_html = client.get(f"/posts/{plain}/").get_data(as_text=True)
     assert "katex.min.css" not in plain_html and "pygments.css" not in plain_html
-    assert '<nav class="toc"' not in plain_html
+    assert '<nav class="toc' not in plain_html
 
 
 def test_pages_ship_no_math_javascript(app, client):

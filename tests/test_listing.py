@@ -330,3 +330,46 @@ def test_text_responses_are_compressed_when_accepted(client, add_article):
     assert gz.headers["Content-Encoding"] == "gzip"
     css = client.get("/static/css/site.css", headers={"Accept-Encoding": "br"})
     assert css.headers["Content-Encoding"] == "br"
+
+
+def marked_pages(html: str) -> list[str]:
+    pager = re.search(r'<nav id="pager".*?</nav>', html, re.S)
+    return re.findall(r'aria-current="page" href="[^"]*">(\d+)<', pager.group(0)) if pager else []
+
+
+def test_load_more_answer_marks_every_page_now_on_screen(client, add_article):
+    for n in range(40):
+        add_article(f"Post {n:02d}")
+    html = client.get("/").get_data(as_text=True)
+    assert marked_pages(html) == ["1"]
+    url = next_href(html)
+    assert "page=2" in url
+    more = client.get(url, headers={**HX, "HX-Current-URL": "http://localhost/"})
+    body = more.get_data(as_text=True)
+    # The pager comes out of band; the answer still ends with the next #load-more.
+    assert 'id="pager" class="pager" aria-label="Pages" hx-swap-oob="true"' in body
+    assert marked_pages(body) == ["1", "2"]
+    assert body.rstrip().endswith("</div>")
+    third = client.get(next_href(body), headers={**HX, "HX-Current-URL": "http://localhost/"})
+    assert marked_pages(third.get_data(as_text=True)) == ["1", "2", "3"]
+
+
+def test_load_more_from_a_numbered_page_marks_from_that_page(client, add_article):
+    for n in range(40):
+        add_article(f"Post {n:02d}")
+    html = client.get("/?page=2").get_data(as_text=True)
+    assert marked_pages(html) == ["2"]
+    body = client.get(
+        next_href(html), headers={**HX, "HX-Current-URL": "http://localhost/?page=2"}
+    ).get_data(as_text=True)
+    assert marked_pages(body) == ["2", "3"]
+    # A nonsense address marks from the first page, never fails.
+    odd = client.get(next_href(html), headers={**HX, "HX-Current-URL": "::?page=-4x"})
+    assert odd.status_code == 200 and marked_pages(odd.get_data(as_text=True)) == ["1", "2", "3"]
+
+
+def test_without_javascript_the_next_page_link_marks_its_own_number(client, add_article):
+    for n in range(30):
+        add_article(f"Post {n:02d}")
+    html = client.get(next_href(client.get("/").get_data(as_text=True))).get_data(as_text=True)
+    assert marked_pages(html) == ["2"]

@@ -181,7 +181,7 @@ def test_home_page_canonical_drops_the_cursor_and_keeps_page_numbers(app, client
     assert head_of(client, "/?page=1").canonical() == ["http://blog.test/"]
     assert head_of(client, "/?page=2").canonical() == ["http://blog.test/?page=2"]
     html = client.get("/").get_data(as_text=True)
-    cursor = re.search(r'href="/\?after=([0-9-]+)"', html).group(1)
+    cursor = re.search(r'href="/\?after=([0-9-]+)[&"]', html).group(1)
     Cursor.decode(cursor)  # a real cursor
     assert head_of(client, f"/?after={cursor}").canonical() == ["http://blog.test/"]
 

@@ -156,10 +156,11 @@ def test_a_placed_toc_replaces_the_one_above_the_article(app, client):
         placed_slug, plain_slug = placed.slug, plain.slug
     page = client.get(f"/posts/{placed_slug}/").get_data(as_text=True)
     assert page.count('<a href="#一">一</a>') == 1
-    assert '<nav class="toc"' not in page and 'class="toc toc-inline"' in page
+    assert '<nav class="toc toc-top"' not in page and "toc-sidebar" not in page
+    assert 'class="toc toc-inline"' in page
     assert page.index("Intro.") < page.index("toc-inline")
     other = client.get(f"/posts/{plain_slug}/").get_data(as_text=True)
-    assert '<nav class="toc"' in other and "toc-inline" not in other
+    assert '<nav class="toc toc-top"' in other and "toc-inline" not in other
 
 
 def test_only_pages_with_a_diagram_load_the_diagram_script(app, client):

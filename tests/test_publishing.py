@@ -30,13 +30,13 @@ def test_excerpt_drops_front_matter_and_markdown_syntax(app):
     )
     assert (
         excerpt_of(app, text)
-        == "Heading One Some bold and italic text. quoted line item one item two"
+        == "Heading One. Some bold and italic text. quoted line item one item two"
     )
 
 
-def test_excerpt_joins_table_cells_with_spaces(app):
+def test_excerpt_shows_a_table_as_one_placeholder(app):
     text = en("| a | b |\n|---|---|\n| 1 | 2 |\n")
-    assert excerpt_of(app, text) == "a b 1 2"
+    assert excerpt_of(app, text) == "[Table]"
 
 
 def test_code_blocks_become_placeholders_by_language(app):

@@ -233,7 +233,7 @@ def test_preview_renders_the_article_and_its_card_without_saving(app, signed_in_
     assert "The energy is" in excerpt and "[Math]" in excerpt
     assert '<h3 class="card-title" id="card-title-preview">' in html
     assert ">Notes</a>" in html and 'href="/tags/math/"' in html
-    assert 'class="katex"' in html and 'class="highlight"' in html
+    assert 'class="katex"' in html and 'highlight"><span class="code-lang">Python</span>' in html
     assert count_articles(app) == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -35,6 +36,11 @@ article_tags = Table(
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
+_HIGHLIGHT_CLASS = re.compile(r'class="(?:language-[^" ]* )?highlight"')
+# Front matter dark_images: invert light diagrams in dark mode, or dim them.
+DARK_IMAGE_MODES = frozenset({"invert", "dim"})
 
 
 class Category(db.Model):
@@ -159,7 +165,15 @@ class Article(db.Model):
     @property
     def has_code(self) -> bool:
         """Tell whether the page needs the code-highlighting stylesheet."""
-        return 'class="highlight' in self.html
+        # "highlight" alone (older renders) or after the language class: language-python.
+        return _HIGHLIGHT_CLASS.search(self.html) is not None
+
+    @property
+    def dark_images(self) -> str | None:
+        """Return how dark mode shows the article's images (front matter dark_images), or None."""
+        value = (self.front_matter or {}).get("dark_images")
+        value = str(value).strip().lower() if value is not None else ""
+        return value if value in DARK_IMAGE_MODES else None
 
     @property
     def has_diagram(self) -> bool:

@@ -216,3 +216,66 @@
   // A live preview or search result swapped in by htmx brings new boxes.
   document.addEventListener("htmx:afterSettle", function (event) { reachable(event.detail.elt); });
 })();
+
+// Back to top: without JavaScript a plain link, always there; here it waits until the
+// reader is a screen down, and is hidden again near the top.
+(function () {
+  "use strict";
+  var link = document.querySelector("[data-back-to-top]");
+  if (!link) return;
+  var ticking = false;
+  function update() {
+    ticking = false;
+    if (window.scrollY > window.innerHeight) link.removeAttribute("data-hidden");
+    else link.setAttribute("data-hidden", "");
+  }
+  window.addEventListener("scroll", function () {
+    if (!ticking) { ticking = true; window.requestAnimationFrame(update); }
+  }, { passive: true });
+  link.addEventListener("click", function () {
+    // After the jump, the keyboard starts from the top too.
+    window.setTimeout(function () {
+      var main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    }, 0);
+  });
+  update();
+})();
+
+// The contents sidebar (wide screens) marks the section being read: the last heading
+// that has scrolled past the top quarter of the window.
+(function () {
+  "use strict";
+  var side = document.querySelector(".toc-sidebar");
+  if (!side || !("IntersectionObserver" in window)) return;
+  var links = {};
+  Array.prototype.forEach.call(side.querySelectorAll("a[href^='#']"), function (a) {
+    links[decodeURIComponent(a.getAttribute("href").slice(1))] = a;
+  });
+  var headings = Array.prototype.filter.call(
+    document.querySelectorAll(".prose :is(h1, h2, h3, h4, h5, h6)[id]"),
+    function (h) { return links[h.id]; }
+  );
+  if (!headings.length) return;
+  var current = null;
+  function mark() {
+    var line = window.innerHeight / 4;
+    var found = headings[0];
+    for (var i = 0; i < headings.length; i++) {
+      if (headings[i].getBoundingClientRect().top <= line) found = headings[i];
+      else break;
+    }
+    var link = links[found.id];
+    if (link === current) return;
+    if (current) current.removeAttribute("aria-current");
+    link.setAttribute("aria-current", "location");
+    current = link;
+    // Keep the marked entry in view in a long sidebar, without moving the page.
+    var box = side.getBoundingClientRect(), at = link.getBoundingClientRect();
+    if (at.top < box.top || at.bottom > box.bottom) side.scrollTop += at.top - box.top - box.height / 3;
+  }
+  // The observer says when a heading crosses the line; mark() then finds which one leads.
+  var observer = new IntersectionObserver(mark, { rootMargin: "0px 0px -75% 0px" });
+  headings.forEach(function (h) { observer.observe(h); });
+  mark();
+})();

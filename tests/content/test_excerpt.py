@@ -13,6 +13,7 @@ from webapp.content.excerpt import (
     make_excerpt,
 )
 from webapp.content.htmlwalk import walk_html
+from webapp.content.render import render_markdown
 
 # Trimmed KaTeX output: the whole element is replaced, so its inside does not matter.
 INLINE_MATH = (
@@ -42,7 +43,7 @@ def test_headings_are_plain_words_without_permalink_anchor():
         '<h2 id="why"><em>Why</em> it matters<a class="headerlink" href="#why">#</a></h2>\n'
         "<p>Because.</p>"
     )
-    assert make_excerpt(html, "en") == "Intro Why it matters Because."
+    assert make_excerpt(html, "en") == "Intro. Why it matters. Because."
 
 
 def test_markdown_syntax_and_tags_are_removed():
@@ -58,12 +59,45 @@ def test_list_items_and_task_checkboxes_joined_by_spaces():
     assert make_excerpt(html, "en") == "first second third nested"
 
 
-def test_table_cells_joined_by_spaces():
-    html = (
-        "<table><thead><tr><th>Name</th><th>Type</th></tr></thead>"
-        "<tbody><tr><td>id</td><td>int</td></tr></tbody></table>"
-    )
-    assert make_excerpt(html, "en") == "Name Type id int"
+_TABLE = (
+    "<table><thead><tr><th>Name</th><th>Type</th></tr></thead>"
+    "<tbody><tr><td>id</td><td>int</td></tr></tbody></table>"
+)
+
+
+def test_table_is_one_placeholder_in_the_excerpt_and_words_in_the_text():
+    html = f"<p>Columns:</p>{_TABLE}<p>Then more.</p>"
+    assert make_excerpt(html, "en") == "Columns: [Table] Then more."
+    # Its cells are still the article's text: searched and counted.
+    assert body_text(html) == "Columns: Name Type id int Then more."
+
+
+def test_table_placeholder_follows_the_article_language():
+    html = f"<p>字段如下</p>{_TABLE}<p>完。</p>"
+    assert make_excerpt(html, "zh-CN") == "字段如下 [表格] 完。"
+    assert make_excerpt(html, "en") == "字段如下 [Table] 完。"
+
+
+def test_table_with_math_and_nested_table_is_one_placeholder():
+    html = render_markdown("| $i$ | 0 | 1 | 2 |\n|---|---|---|---|\n| $s_i$ | a | b | a |\n").html
+    assert make_excerpt(html, "en") == "[Table]"
+    nested = "<table><tr><td><table><tr><td>x</td></tr></table></td></tr></table><p>y</p>"
+    assert make_excerpt(nested, "zh") == "[表格] y"
+
+
+def test_table_placeholder_is_never_cut():
+    html = f"<p>{'word ' * 3}</p>{_TABLE}"
+    assert make_excerpt(html, "en", 16) == "word word word..."
+
+
+def test_heading_is_kept_apart_from_the_text_after_it():
+    assert make_excerpt("<h2>Setup</h2><p>Install it.</p>", "en") == "Setup. Install it."
+    assert make_excerpt("<h2>背景</h2><p>正文。</p>", "zh-CN") == "背景。正文。"
+    # A heading that ends a sentence itself gets no second stop.
+    assert make_excerpt("<h2>Why?</h2><p>Because.</p>", "en") == "Why? Because."
+    assert make_excerpt("<h3>为什么？</h3><p>因为。</p>", "zh-CN") == "为什么？ 因为。"
+    # Plain text (search, word count) is unchanged: no stop added.
+    assert body_text("<h2>Setup</h2><p>Install it.</p>") == "Setup Install it."
 
 
 def test_quotes_definitions_summary_and_admonitions_are_blocks():

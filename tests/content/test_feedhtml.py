@@ -36,7 +36,9 @@ def test_each_formula_keeps_only_its_mathml():
     assert (
         '<span class="math math-inline"><math xmlns="http://www.w3.org/1998/Math/MathML">' in html
     )
-    assert re.search(r'<div class="math math-display"><math [^>]*display="block"', html)
+    assert re.search(
+        r'<div class="math math-display" tabindex="0"><math [^>]*display="block"', html
+    )
     assert "</math></span>" in html and "</math></div>" in html
 
 

@@ -97,7 +97,12 @@ def test_hostile_fragments_do_not_raise(html, text):
 
 def test_walk_without_feed_skips_the_feed():
     walk = walk_html('<h2>T<a class="headerlink" href="#t">#</a></h2>')
-    assert walk.feed_html is None and [s.kind for s in walk.segments] == ["break", "text", "break"]
+    assert walk.feed_html is None and [s.kind for s in walk.segments] == [
+        "break",
+        "text",
+        "heading-end",
+        "break",
+    ]
     assert walk_html('<h2>T<a class="headerlink" href="#t">#</a></h2>', feed=True).feed_html == (
         "<h2>T</h2>"
     )

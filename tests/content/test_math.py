@@ -96,7 +96,7 @@ def test_math_syntaxes(source, expected):
 
 def test_display_math_alone_in_a_paragraph_replaces_it():
     html = render_markdown("Before.\n\n$$a = b$$\n\nAfter.").html
-    assert '<div class="math math-display">' in html
+    assert '<div class="math math-display" tabindex="0">' in html
     assert "<p><div" not in html and "<p></p>" not in html
     assert "<p>Before.</p>" in html and "<p>After.</p>" in html
 

@@ -61,8 +61,8 @@ def test_a_callout_holds_lists_code_math_and_nested_callouts():
     html = render_markdown(text).html
     assert html.startswith('<div class="admonition callout example">')
     assert '<li>第一项 <span class="math math-inline">' in html
-    assert '<div class="highlight"><pre>' in html and "[[not a link]]" in html
-    assert '<div class="math math-display">' in html
+    assert 'highlight"><span class="code-lang">' in html and "[[not a link]]" in html
+    assert '<div class="math math-display" tabindex="0">' in html
     assert '<div class="admonition callout tip">' in html
     assert "Nested <strong>text</strong>." in html
 
@@ -136,7 +136,7 @@ def test_wikilinks_in_code_and_math_stay_literal_and_transclusions_stay_as_writt
     )
     result = render_markdown(text, resolve_link=resolver({}))
     assert "<code>[[inline]]</code>" in result.html
-    python_block = result.html.split('class="highlight"', 1)[1]
+    python_block = result.html.split('highlight"', 1)[1]
     assert '<span class="p">[[</span>' in python_block
     assert '<annotation encoding="application/x-tex">[[a]]</annotation>' in result.html
     assert "[[indented]]" in result.html and "![[Some note]]" in result.html

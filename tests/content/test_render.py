@@ -32,14 +32,16 @@ def test_result_shape():
 
 def test_fenced_code_is_highlighted_with_css_classes():
     html = render_markdown("```python\ndef f(x):\n    return x  # done\n```").html
-    assert html.startswith('<div class="highlight"><pre>')
+    assert html.startswith(
+        '<div class="language-python highlight"><span class="code-lang">Python</span><pre tabindex="0">'
+    )
     assert '<span class="k">def</span>' in html and '<span class="c1"># done</span>' in html
     assert "style=" not in html and "linenos" not in html
 
 
 def test_indented_code_and_unknown_languages_render_as_plain_code():
     html = render_markdown("```nosuchlanguage\nx <- 1\n```\n\nText.\n\n    plain = 1\n").html
-    assert html.count('<div class="highlight"><pre>') == 2
+    assert html.count('<div class="language-text highlight"><pre tabindex="0">') == 2
     assert "x &lt;- 1" in html and "plain = 1" in html
 
 
@@ -222,3 +224,18 @@ def test_a_rule_right_after_a_closing_fence_is_a_rule_not_a_heading_of_the_code(
     assert "graph" not in result.toc_html
     equals = render_markdown("```\na\n```\n===\n").html
     assert "<h1" not in equals and "<p>===</p>" in equals
+
+
+def test_code_block_is_labelled_focusable_and_numbered_only_when_asked():
+    html = render_markdown('```python linenums="1"\nx = 1\ny = 2\n```\n\n```js\na()\n```\n').html
+    python, script = html.split("</div>")[:2]
+    assert '<span class="code-lang">Python</span><pre tabindex="0">' in python
+    assert python.count('class="linenos"') == 2 and 'data-linenos="2 "' in python
+    # The numbers are drawn by CSS from an attribute: the code's text holds none.
+    assert '<span class="code-lang">JavaScript</span>' in script and "linenos" not in script
+
+
+def test_plain_code_has_no_label_and_display_math_is_focusable():
+    html = render_markdown("```\nplain\n```\n\n$$x^2$$\n").html
+    assert "code-lang" not in html and '<pre tabindex="0">' in html
+    assert '<div class="math math-display" tabindex="0">' in html

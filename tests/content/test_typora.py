@@ -37,7 +37,7 @@ def test_toc_marker_without_headings_leaves_nothing_and_in_code_stays_literal():
 
 def test_toc_marker_is_left_out_of_excerpt_and_search_text():
     html = render_markdown("[TOC]\n\n## 背景\n\n正文开始。").html
-    assert make_excerpt(html, "zh-CN") == "背景 正文开始。"
+    assert make_excerpt(html, "zh-CN") == "背景。正文开始。"
     assert fields_from_html("t", html).prose == "背景 正文开始。"
 
 

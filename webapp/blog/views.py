@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -38,6 +40,13 @@ def create_page_cache(state) -> None:
 PAGE_LINK_WINDOW = 2
 
 
+def _first_page_on_screen() -> int:
+    """Return the page number in the address of the page that asked for more cards (htmx's)."""
+    query = urlsplit(request.headers.get("HX-Current-URL", "")).query
+    value = parse_qs(query).get("page", ["1"])[0]
+    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+
+
 def page_numbers(current: int | None, last: int) -> list[int | None]:
     """Return page numbers to link: first, last and a window around the current; None is a gap."""
     anchor = current or 1
@@ -68,8 +77,10 @@ def render_listing(
     so a publish, edit, unpublish or trash is seen by the next request.
     """
     fragment = wants_fragment()
+    first_shown = _first_page_on_screen() if fragment else None
     key = (
         "listing",
+        first_shown,
         site_root(),
         request.endpoint,
         tuple(sorted((request.view_args or {}).items())),
@@ -82,6 +93,7 @@ def render_listing(
     def build() -> str:
         if with_pinned:
             context["pinned"] = []  # a later page or a load-more shows none
+        context["first_shown"] = first_shown
         return _render_listing(criteria, template, order, empty_is_missing, fragment, context)
 
     response = page_response(cached_page(key, build))
@@ -113,17 +125,30 @@ def _render_listing(
     context.update(
         page=page, card_order=order, endpoint=request.endpoint, view_args=request.view_args
     )
-    if fragment:
+    if fragment and number is None:
         return render_template("blog/_cards.html", **context)
     total = listing.count(criteria)
     last = max(1, -(-total // per_page))
     current = number if number is not None else (None if cursor else 1)
+    if fragment:
+        # The pager, swapped in out of band, marks every page now on screen: from the one
+        # the reader opened to the one just loaded.
+        first = min(context.pop("first_shown") or 1, current)
+        context.update(
+            current_page=current,
+            shown_pages=range(first, current + 1),
+            page_links=page_numbers(current, last),
+            last_page=last,
+            pager_out_of_band=True,
+        )
+        return render_template("blog/_cards.html", **context)
     if "pinned" in context and current == 1:
         # Pinning or unpinning edits the source, which moves the fingerprint's latest
         # update: the cached first page never shows an old set of pinned articles.
         context["pinned"] = listing.pinned_cards()
     context.update(
         current_page=current,
+        shown_pages=[current] if current else [],
         page_links=page_numbers(current, last),
         last_page=last,
         total_count=total,
@@ -223,13 +248,12 @@ def render_article(found: Article) -> str:
 
 
 def load_article(article_id: int) -> Article:
-    """Load an article with what its page shows; the source and front matter stay behind."""
+    """Load an article with what its page shows (dark_images is in the front matter)."""
     return db.session.scalar(
         select(Article)
         .where(Article.id == article_id)
         .options(
             defer(Article.source_md),
-            defer(Article.front_matter),
             joinedload(Article.category),
             selectinload(Article.tags),
         )

@@ -12,16 +12,32 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from .htmlwalk import BREAK, CODE, DIAGRAM, FORMULA, IMAGE, MATH, TEXT, Segment, walk_html
+from .htmlwalk import (
+    BREAK,
+    CODE,
+    DIAGRAM,
+    FORMULA,
+    HEADING_END,
+    IMAGE,
+    MATH,
+    TABLE_END,
+    TABLE_START,
+    TEXT,
+    Segment,
+    walk_html,
+)
 from .language import CJK_IDEOGRAPHS, is_chinese
 
 __all__ = [
-    "BREAK", "CODE", "DIAGRAM", "ELLIPSIS", "EXCERPT_LENGTH", "FORMULA", "IMAGE", "MATH", "TEXT",
+    "BREAK", "CODE", "DIAGRAM", "ELLIPSIS", "EXCERPT_LENGTH", "FORMULA", "IMAGE", "MATH", "TABLE",
+    "TEXT",
     "Segment", "body_text", "excerpt_of", "make_excerpt", "plain_text",
 ]  # fmt: skip
 
 EXCERPT_LENGTH = 350
 ELLIPSIS = "..."
+# A whole table in an excerpt (its cells flattened into a run of words read as noise).
+TABLE = "table"
 
 # (Chinese, other languages); inline math reads the same in both on purpose.
 _PLACEHOLDERS = {
@@ -29,7 +45,11 @@ _PLACEHOLDERS = {
     DIAGRAM: ("[图表]", "[Diagram]"),
     FORMULA: ("[公式]", "[Formula]"),
     MATH: ("[Math]", "[Math]"),
+    TABLE: ("[表格]", "[Table]"),
+    HEADING_END: ("。", "."),
 }
+# A heading that already ends in punctuation needs no full stop after it.
+_ENDS_SENTENCE = re.compile(r"[.!?:;。！？：；…]\s*$")
 
 # Characters written without spaces between them (Han, kana, CJK and fullwidth
 # punctuation); a hard-wrap newline between two of them is not a word boundary.
@@ -87,7 +107,7 @@ def _pieces(
 
     Lazily, so an excerpt stops normalising once it has enough.
     """
-    started = pending_space = False
+    started = pending_space = after_wide_stop = False
     for text, atomic in _runs(segments, render):
         if not atomic:
             text = _SPACES.sub(" ", text)
@@ -95,11 +115,13 @@ def _pieces(
         core = text if atomic else text.strip(" ")
         if not core:
             continue
-        if pending_space and started:
+        if pending_space and started and not after_wide_stop:
             yield " ", False
         yield core, atomic
         started = True
         pending_space = not atomic and text.endswith(" ")
+        # Chinese sets no space after its full stop.
+        after_wide_stop = atomic and core == "。"
 
 
 def _placeholder(segment: Segment, chinese: bool) -> str:
@@ -108,6 +130,33 @@ def _placeholder(segment: Segment, chinese: bool) -> str:
         return f"[{segment.text}]"
     chinese_text, other_text = _PLACEHOLDERS[segment.kind]
     return chinese_text if chinese else other_text
+
+
+def _excerpt_segments(segments: Iterable[Segment]) -> Iterator[Segment]:
+    """Yield segments as an excerpt reads them: a table as one placeholder, headings stopped."""
+    depth = 0
+    last_text = ""
+    for segment in segments:
+        kind = segment.kind
+        if kind == TABLE_START:
+            if depth == 0:
+                yield Segment(TABLE)
+            depth += 1
+        elif kind == TABLE_END:
+            depth = max(depth - 1, 0)
+        elif depth:
+            continue
+        elif kind == HEADING_END:
+            # "Heading. Text", never "Heading Text" read as one sentence.
+            if last_text.strip() and not _ENDS_SENTENCE.search(last_text):
+                yield segment
+            last_text = ""
+        else:
+            if kind == TEXT:
+                last_text = segment.text if segment.text.strip() else last_text
+            elif kind != BREAK:
+                last_text = ""
+            yield segment
 
 
 def plain_text(segments: Iterable[Segment]) -> str:
@@ -124,7 +173,8 @@ def excerpt_of(segments: Iterable[Segment], lang: str, length: int = EXCERPT_LEN
     chinese = is_chinese(lang)
     kept: list[str] = []
     room = length
-    for text, atomic in _pieces(segments, lambda segment: _placeholder(segment, chinese)):
+    pieces = _pieces(_excerpt_segments(segments), lambda segment: _placeholder(segment, chinese))
+    for text, atomic in pieces:
         if len(text) <= room:
             kept.append(text)
             room -= len(text)

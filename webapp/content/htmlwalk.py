@@ -32,6 +32,13 @@ DIAGRAM = "diagram"
 FORMULA = "formula"
 MATH = "math"
 IMAGE = "image"
+# A table's start and end: its cell text stays in the plain text (searched, counted), while
+# an excerpt shows one placeholder for all of it.
+TABLE_START = "table-start"
+TABLE_END = "table-end"
+# The end of a heading: an excerpt keeps it apart from the text after it.
+HEADING_END = "heading-end"
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _DROP = "drop"
 
 # Elements whose boundaries separate words, so their text is joined with a space.
@@ -50,14 +57,28 @@ _DROPPED_TAGS = frozenset({"script", "style", "template"})
 # footnotes block, render failures, Pygments line-number columns, and a table of
 # contents placed by [toc] (the headings it repeats are in the text already).
 _DROPPED_CLASSES = frozenset(
-    {"headerlink", "footnote-ref", "footnote", "footnotes", "render-error", "linenos", "toc-inline"}
+    {
+        "headerlink",
+        "footnote-ref",
+        "footnote",
+        "footnotes",
+        "render-error",
+        "linenos",
+        "toc-inline",
+        "code-lang",
+    }
 )
 # KaTeX's visual copy of a formula: most of a math-heavy article's bytes (spans of glyph
 # layout) and no text, since the MathML beside it keeps the source. The walk skips it.
 _KATEX_HTML = [("class", "katex-html"), ("aria-hidden", "true")]
 # A rendered formula's wrapper, exactly as render.py writes it; math-error wrappers (class
 # "… math-error") hold the formula's TeX source, which is what a feed reader should show.
-_FORMULA_WRAPPERS = ([("class", "math math-inline")], [("class", "math math-display")])
+# A display formula's box takes focus (it scrolls sideways), hence its tabindex.
+_FORMULA_WRAPPERS = (
+    [("class", "math math-inline")],
+    [("class", "math math-display")],
+    [("class", "math math-display"), ("tabindex", "0")],
+)
 # Tags that matter inside hidden content (a formula's MathML, a code block), where only search
 # sources and feed cuts are noted; other elements there are passed without reading attributes,
 # unless some element has the class math-error (a formula source whatever its tag).
@@ -108,6 +129,7 @@ class _Walker:
         self._wrapper: list[LexborNode | None] | None = None  # [wrapper, its first <math>]
         self._reductions: list[tuple[LexborNode, LexborNode]] = []
         self._permalinks: list[LexborNode] = []
+        self._tags: list[str | None] = []  # the tag of each frame (None: passed unread)
 
     def walk(self, node: LexborNode | None) -> None:
         """Walk `node`, its following siblings and all their descendants, without recursion."""
@@ -137,6 +159,7 @@ class _Walker:
         """Handle an element's start; return False if its content is not to be walked."""
         if self._hidden and tag not in _NOTED_WHEN_HIDDEN and not self._math_errors:
             self._frames.append(_PASSED)
+            self._tags.append(None)
             return True
         attributes = node.attributes
         if tag in VOID_TAGS:
@@ -155,6 +178,8 @@ class _Walker:
         if not self._hidden:
             if block:
                 self.segments.append(Segment(BREAK))
+            if tag == "table":
+                self.segments.append(Segment(TABLE_START))
             if replaced in (CODE, DIAGRAM, FORMULA, MATH):
                 self.segments.append(Segment(replaced))
             elif replaced == IMAGE:
@@ -170,14 +195,21 @@ class _Walker:
             self._into = (target, [])
         wraps = self._feed and tag in _FEED_TAGS and self._feed_rules(node, tag, attributes)
         self._frames.append((block, hides, collects, wraps))
+        self._tags.append(tag)
         return True
 
     def _leave(self) -> None:
         """Handle the end of the innermost open element."""
         block, hides, collects, wraps = self._frames.pop()
+        tag = self._tags.pop()
         self._hidden -= hides
-        if not self._hidden and block:
-            self.segments.append(Segment(BREAK))
+        if not self._hidden:
+            if tag in _HEADING_TAGS:
+                self.segments.append(Segment(HEADING_END))
+            elif tag == "table":
+                self.segments.append(Segment(TABLE_END))
+            if block:
+                self.segments.append(Segment(BREAK))
         if collects:
             target, chunks = self._into
             target.append("".join(chunks))

@@ -16,6 +16,8 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 from pymdownx.slugs import slugify as pymdownx_slugify
 from pymdownx.superfences import fence_code_format
 
@@ -41,7 +43,12 @@ _HIGHLIGHT = {
     "guess_lang": False,
     "use_pygments": True,
     "noclasses": False,
-    "linenums": False,
+    # Line numbers only where a fence asks (```python linenums="1"), as empty spans whose
+    # number CSS draws: copying the code never copies them.
+    "linenums": None,
+    "linenums_style": "pymdownx-inline",
+    # The wrapper gets language-<name>, from which the block's label is written.
+    "pygments_lang_class": True,
 }
 # ```mermaid blocks are stored as <pre class="mermaid"><code>source</code></pre>: code to
 # a reader without JavaScript (and in feeds), a diagram once static/js/diagrams.js runs.
@@ -64,6 +71,8 @@ _WIDE_NEWLINE = re.compile(
 _VERBATIM = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 _IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _SRC_ATTR = re.compile(r"""(\ssrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
+_HIGHLIGHT_START = re.compile(r'(<div class="language-([\w+#.-]*) highlight">)<pre>')
+_DISPLAY_START = re.compile(r'(<div class="math math-display")>')
 _TOC_WRAPPER = re.compile(r'^\s*<div class="toc">\s*(.*?)\s*</div>\s*$', re.DOTALL)
 # Attributes a remote image gets: it loads when scrolled near, does not hold up the page,
 # and tells the image host nothing of the page (also in feed readers, where the site's
@@ -415,6 +424,32 @@ def _missing_placeholders(
     return re.sub(f"{token}(\\d+)M", placeholder, text)
 
 
+def _scroll_boxes(text: str) -> str:
+    """Label each code block with its language and make code and display formulas focusable.
+
+    Both scroll sideways inside their box on a narrow screen; a keyboard reader can only
+    scroll a box that takes focus. Added after sanitising (nh3 keeps no tabindex).
+    """
+
+    def code(match: re.Match[str]) -> str:
+        label = code_language_label(match.group(2))
+        shown = f'<span class="code-lang">{html.escape(label)}</span>' if label else ""
+        return f'{match.group(1)}{shown}<pre tabindex="0">'
+
+    text = _HIGHLIGHT_START.sub(code, text)
+    return _DISPLAY_START.sub(r'\1 tabindex="0">', text)
+
+
+def code_language_label(alias: str) -> str:
+    """Return the name a code block's label shows for a fence language ("" for plain text)."""
+    if alias in ("", "text"):
+        return ""
+    try:
+        return get_lexer_by_name(alias).name
+    except ClassNotFound:
+        return alias
+
+
 def _render_formulas(protected: ProtectedText) -> tuple[list[str], list[str]]:
     """Render every formula (in one call into KaTeX); return the HTML per formula and errors."""
     rendered, errors = [], []
@@ -511,6 +546,7 @@ def render_markdown(
     # The stand-ins are added after sanitising: nh3 keeps no role or aria-label on a span,
     # and every piece of them is escaped here.
     article = _missing_placeholders(sanitize_html(article), missing_token, missing, protected)
+    article = _scroll_boxes(article)
     return RenderResult(
         html=article,
         toc_html=toc_html,

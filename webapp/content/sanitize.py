@@ -37,7 +37,8 @@ _ATTRIBUTES: dict[str, set[str]] = {
     # Footnotes, headings and attr_list targets are linked to by id.
     **{tag: {"id"} for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li", "sup", "dt", "p")},
     "div": {"id", "style"},
-    "span": {"id", "style", "aria-hidden"},
+    # data-linenos: a code line's number, drawn by CSS (never copied with the code).
+    "span": {"id", "style", "aria-hidden", "data-linenos"},
     "math": {"xmlns", "display"},
     "annotation": {"encoding"},
     "mi": {"mathvariant"},

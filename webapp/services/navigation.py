@@ -39,7 +39,14 @@ SHARED_TAG_POINTS = 2
 SAME_CATEGORY_POINTS = 2
 SAME_TREE_POINTS = 1
 
-LINK_COLUMNS = (Article.id, Article.slug, Article.title, Article.lang, Article.published_at)
+LINK_COLUMNS = (
+    Article.id,
+    Article.slug,
+    Article.title,
+    Article.lang,
+    Article.published_at,
+    Article.updated_at,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class ArticleLink:
     title: str
     lang: str
     published_at: datetime
+    updated_at: datetime
     category_name: str | None = None
 
 
@@ -117,6 +125,7 @@ def _link(row) -> ArticleLink:
         row.title,
         row.lang,
         row.published_at,
+        row.updated_at,
         row._mapping.get("category_name"),
     )
 

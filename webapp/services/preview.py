@@ -36,6 +36,7 @@ class PreviewCard:
     lang: str
     reading_minutes: int
     updated_at: datetime
+    published_at: datetime
     category: SimpleNamespace | None
     tags: list[SimpleNamespace]
     id: str = PREVIEW_ID
@@ -89,6 +90,7 @@ def _card(
         reading_minutes=rendered.reading_minutes,
         # A saved edit moves the article to now; a new one takes its front matter dates.
         updated_at=utcnow() if article else (meta.updated or meta.date or utcnow()),
+        published_at=(article.published_at or utcnow()) if article else (meta.date or utcnow()),
         category=category,
         tags=tags,
         cover_url=cover_url,

@@ -45,7 +45,10 @@ from .results import CREATED, UPDATED
 #    Remote images load lazily, decode asynchronously and send no Referer.
 #    Pinned articles and cover images from the front matter. A --- line right after a
 #    closing fence is a rule, no longer a heading made of the code block.
-RENDER_VERSION = 4
+# 5: code blocks labelled with their language, line numbers on request (linenums="1"),
+#    code and display formulas focusable; excerpts: a table as one placeholder, headings
+#    kept apart from the text after them.
+RENDER_VERSION = 5
 
 
 class Conflict(Exception):
