@@ -202,12 +202,12 @@
   });
 })();
 
-// Boxes that scroll sideways on a narrow screen (code, display formulas, tables) join the tab
-// order, so a keyboard can scroll them as a finger can.
+// Tables scroll sideways on a narrow screen; they join the tab order so a keyboard can
+// scroll them as a finger can. (Code and display formulas get their tabindex when rendered.)
 (function () {
   "use strict";
   function reachable(root) {
-    var boxes = root.querySelectorAll(".prose pre, .math-display, .prose table");
+    var boxes = root.querySelectorAll(".prose table");
     Array.prototype.forEach.call(boxes, function (box) {
       if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
     });
