@@ -530,3 +530,18 @@ def test_flask_import_localize_images(app, fetching, host, runner, tmp_path):
 
 def test_the_import_help_names_the_flag(runner):
     assert "--localize-images" in runner.invoke(args=["import", "--help"]).output
+
+
+def test_downloads_inside_a_request_stop_in_time_for_the_server(
+    app, fetching, host, signed_in_client
+):
+    # A slow image host must not hold the request past gunicorn's timeout: the request's
+    # downloads stop at IMAGE_FETCH_REQUEST_SECONDS, whatever the per-image timeout says.
+    app.config.update(IMAGE_FETCH_TIMEOUT=600, IMAGE_FETCH_REQUEST_SECONDS=0.5)
+    slow = host.url("/slow.png")
+    text = note("Slow host", slow)
+    response = upload(signed_in_client, [("slow.md", text.encode())], HX, localize_images="1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"1 image stays remote (timed out): {slow}" in html
+    assert stored_article(app, "Slow host").status == "published"

@@ -101,6 +101,9 @@ DEFAULTS = {
     "IMAGE_FETCH_TIMEOUT": 15,
     "IMAGE_FETCH_DOCUMENT_SECONDS": 120,
     "IMAGE_FETCH_UPLOAD_SECONDS": 1800,
+    # Downloads inside a web request (uploads small enough to be published there) stop by
+    # then, well before gunicorn's 30 s timeout; a job has IMAGE_FETCH_UPLOAD_SECONDS.
+    "IMAGE_FETCH_REQUEST_SECONDS": 15,
     # Let those downloads reach private, loopback and link-local addresses (an intranet
     # image host; tests). Off: a Markdown file must not make the server probe its network.
     "IMAGE_FETCH_ALLOW_PRIVATE": False,

@@ -30,7 +30,7 @@ def incoming_files() -> list[IncomingFile]:
 def publish_upload(files: list[IncomingFile], pasted: str | None, localize: bool = False) -> list:
     """Run files and pasted text through ingest; an oversize one becomes a 413."""
     limits = UploadLimits.from_config(current_app.config)
-    publisher = Publisher(fetch=FetchBudget.from_config(current_app.config) if localize else None)
+    publisher = Publisher(fetch=FetchBudget.for_request(current_app.config) if localize else None)
     try:
         return ingest_files(files, pasted, limits=limits, publisher=publisher)
     except UploadTooLarge as error:

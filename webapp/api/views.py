@@ -118,7 +118,7 @@ def publish_articles():
         job = jobs.start_upload(files, pasted, token.user_id, localize_images=localize)
         if job is not None:
             return job_answer(job, 202)
-        fetch = FetchBudget.from_config(current_app.config) if localize else None
+        fetch = FetchBudget.for_request(current_app.config) if localize else None
         results = ingest_files(files, pasted, limits=limits, publisher=Publisher(fetch=fetch))
     except UploadTooLarge as error:
         return json_error(413, str(error))

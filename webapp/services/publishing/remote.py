@@ -90,6 +90,19 @@ class FetchBudget:
             upload_seconds=float(config["IMAGE_FETCH_UPLOAD_SECONDS"]),
         )
 
+    @classmethod
+    def for_request(cls, config: Mapping) -> FetchBudget:
+        """The budget of downloads made inside a web request (a small upload, the API).
+
+        They all stop by IMAGE_FETCH_REQUEST_SECONDS, so the request answers well within
+        the server's timeout (gunicorn's 30 s); what is left stays remote and is reported.
+        """
+        budget = cls.from_config(config)
+        cap = float(config["IMAGE_FETCH_REQUEST_SECONDS"])
+        budget.document_seconds = min(budget.document_seconds, cap)
+        budget.deadline = min(budget.deadline, time.time() + cap)
+        return budget
+
     def plan(self, text: str) -> FetchPlan:
         """Set aside a document's share: no more than it could use, so none is wasted.
 
