@@ -5,6 +5,7 @@ archives' /tag/ and /category/). Asked only on the 404 path: normal pages pay no
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote
 
 from flask import url_for
@@ -47,9 +48,12 @@ def _same(target: str, path: str) -> bool:
     return unquote(target).rstrip("/") == path.rstrip("/")
 
 
-def _forms(name: str) -> set[str]:
+# Each name's spellings are worked out once per process: an unknown old address scans
+# every tag, and five slug rules per tag per request made a 404 cost 0.2 s at 5,000 tags.
+@lru_cache(maxsize=MAX_SCANNED)
+def _forms(name: str) -> frozenset[str]:
     """Return the spellings other generators gave a name in addresses, case-folded."""
-    return {
+    return frozenset(
         form.casefold()
         for form in (
             name,
@@ -59,12 +63,18 @@ def _forms(name: str) -> set[str]:
             jekyll_slugify(name),
         )
         if form
-    }
+    )
 
 
 def matches(name: str, segment: str) -> bool:
     """Tell whether an address segment is one generator's spelling of a tag or category name."""
-    return segment.casefold() in _forms(name) or slugify(segment) == slugify(name) != ""
+    return segment.casefold() in _forms(name) or _slug(segment) == _slug(name) != ""
+
+
+@lru_cache(maxsize=MAX_SCANNED)
+def _slug(name: str) -> str:
+    """Return a name's slug as this site makes it (cached like _forms)."""
+    return slugify(name)
 
 
 def old_tag(segment: str) -> Tag | None:
@@ -72,9 +82,12 @@ def old_tag(segment: str) -> Tag | None:
     found = db.session.scalar(select(Tag).where(Tag.slug == slugify(segment)))
     if found is not None:
         return found
-    for tag in db.session.scalars(select(Tag).order_by(Tag.id).limit(MAX_SCANNED)):
-        if matches(tag.name, segment):
-            return tag
+    # Names only: loading thousands of Tag objects would cost more than matching them.
+    for tag_id, name in db.session.execute(
+        select(Tag.id, Tag.name).order_by(Tag.id).limit(MAX_SCANNED)
+    ):
+        if matches(name, segment):
+            return db.session.get(Tag, tag_id)
     return None
 
 
