@@ -158,9 +158,13 @@ def test_json_ld_is_a_data_block_the_csp_allows(app, client):
     response = client.get(f"/posts/{slug}/")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     html = response.get_data(as_text=True)
-    # The only inline script is JSON-LD, which browsers never execute.
+    # The only inline scripts are data blocks, which browsers never execute: JSON-LD and
+    # the translations our scripts read.
     inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
-    assert inline == [' type="application/ld+json"']
+    assert sorted(inline) == [
+        ' type="application/json" id="site-messages"',
+        ' type="application/ld+json"',
+    ]
 
 
 def test_site_url_setting_makes_the_article_addresses(app, client):

@@ -51,8 +51,9 @@
       if (leftover) leftover.remove();
       var message = document.createElement("p");
       message.className = "diagram-error";
-      message.textContent = "This diagram could not be drawn: " +
-        String((error && error.message) || error).split("\n")[0];
+      message.textContent = siteText("diagramFailed", {
+        reason: String((error && error.message) || error).split("\n")[0]
+      });
       box.replaceChildren(message);
       box.setAttribute("data-error", "true");
       box.hidden = false;

@@ -68,7 +68,7 @@
   function failed(event) {
     if (!fromForm(event)) return;
     form.classList.add("site-search-failed");
-    say("Search failed. Press Enter to try again.");
+    say(siteText("searchFailed"));
   }
   document.addEventListener("htmx:responseError", failed);
   document.addEventListener("htmx:sendError", failed);

@@ -1,3 +1,35 @@
+// The page's translations (_site_messages.html), shared by site.js, search.js and
+// diagrams.js as window.siteText(key, slots); English when they are missing.
+(function () {
+  "use strict";
+  var MESSAGES = {
+    retry: "Retry",
+    loadedOne: "1 more article loaded.",
+    loadedMany: "{count} more articles loaded.",
+    everything: "That is everything.",
+    loadFailed: "Could not load more articles (the server answered {status}). Select Retry to try again.",
+    loadLost: "Could not load more articles: the connection failed. Select Retry to try again.",
+    loadSlow: "Loading more articles took too long. Select Retry to try again.",
+    copy: "Copy",
+    copyTitle: "Copy this code",
+    copied: "Copied",
+    copiedSaid: "Code copied to the clipboard.",
+    press: "Press {keys}",
+    pressSaid: "Code selected. Press {keys} to copy it.",
+    searchFailed: "Search failed. Press Enter to try again.",
+    diagramFailed: "This diagram could not be drawn: {reason}"
+  };
+  var translated = document.getElementById("site-messages");
+  if (translated) {
+    try { Object.assign(MESSAGES, JSON.parse(translated.textContent)); } catch (ignored) { /* keep English */ }
+  }
+  window.siteText = function (key, slots) {
+    return MESSAGES[key].replace(/\{(\w+)\}/g, function (all, name) {
+      return slots && name in slots ? String(slots[name]) : all;
+    });
+  };
+})();
+
 // Load-more, made usable for everyone: busy state, focus on the first new card, an
 // announcement for screen readers, a visible error with retry, and the loaded cards
 // restored when the reader comes back with the Back button. htmx does the fetching.
@@ -41,8 +73,8 @@
     if (list) list.removeAttribute("aria-busy");
     if (first) first.focus({ preventScroll: false });
     var more = document.getElementById("load-more");
-    announce(added + (added === 1 ? " more article loaded." : " more articles loaded.") +
-      (more ? "" : " That is everything."));
+    announce((added === 1 ? siteText("loadedOne") : siteText("loadedMany", { count: added })) +
+      (more ? "" : " " + siteText("everything")));
     saveState();
   });
 
@@ -55,7 +87,7 @@
     if (!box) return;
     var error = box.querySelector(".load-more-error");
     var label = box.querySelector(".load-more-label");
-    if (label) label.textContent = "Retry";
+    if (label) label.textContent = siteText("retry");
     if (error) {
       error.textContent = text;
       error.hidden = false;
@@ -64,13 +96,13 @@
 
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : "";
-    showError(event, "Could not load more articles (the server answered " + status + "). Select Retry to try again.");
+    showError(event, siteText("loadFailed", { status: status }));
   });
   document.addEventListener("htmx:sendError", function (event) {
-    showError(event, "Could not load more articles: the connection failed. Select Retry to try again.");
+    showError(event, siteText("loadLost"));
   });
   document.addEventListener("htmx:timeout", function (event) {
-    showError(event, "Loading more articles took too long. Select Retry to try again.");
+    showError(event, siteText("loadSlow"));
   });
 
   // Back/forward: keep the cards the reader loaded, and where they were, for this tab.
@@ -161,7 +193,7 @@
     button.setAttribute("data-state", state);
     announce(message);
     button._reset = window.setTimeout(function () {
-      button.textContent = "Copy";
+      button.textContent = siteText("copy");
       button.removeAttribute("data-state");
     }, state === "copied" ? RESET_MS : 2 * RESET_MS);
   }
@@ -171,16 +203,16 @@
     var text = code.textContent.replace(/\n$/, "");
     function fallback() {
       if (copyWithCommand(code)) {
-        show(button, "copied", "Copied", "Code copied to the clipboard.");
+        show(button, "copied", siteText("copied"), siteText("copiedSaid"));
         return;
       }
       selectContents(code);
       var keys = /Mac|iPhone|iPad/.test(navigator.platform || "") ? "⌘C" : "Ctrl+C";
-      show(button, "select", "Press " + keys, "Code selected. Press " + keys + " to copy it.");
+      show(button, "select", siteText("press", { keys: keys }), siteText("pressSaid", { keys: keys }));
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(function () {
-        show(button, "copied", "Copied", "Code copied to the clipboard.");
+        show(button, "copied", siteText("copied"), siteText("copiedSaid"));
       }, fallback);
     } else {
       fallback();
@@ -194,8 +226,8 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-button";
-    button.textContent = "Copy";
-    button.title = "Copy this code";
+    button.textContent = siteText("copy");
+    button.title = siteText("copyTitle");
     button.addEventListener("click", function () { copy(button, code); });
     block.appendChild(button);
     block.classList.add("has-copy-button");

@@ -106,10 +106,10 @@ def test_article_math_and_code(page, watch, live_site):
     expect(page.locator(".katex-mathml math")).to_have_count(3)
     expect(page.locator(".math-inline .katex-mathml annotation")).to_have_text("E=mc^2")
 
-    # Math is rendered on the server: the only scripts are htmx and our own (JSON-LD is a
-    # data block, never run).
+    # Math is rendered on the server: the only scripts are htmx and our own (JSON-LD and the
+    # scripts' translations are data blocks, never run).
     scripts = page.eval_on_selector_all(
-        'script:not([type="application/ld+json"])',
+        'script:not([type="application/ld+json"]):not([type="application/json"])',
         "all => all.map(s => s.src ? new URL(s.src).pathname : '(inline)')",
     )
     assert scripts and all(ALLOWED_SCRIPTS.match(path) for path in scripts), scripts
