@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from webapp.content.derive import DerivedText, derive
-from webapp.content.excerpt import body_text, make_excerpt
+from webapp.content.excerpt import HEADING_STOP, TABLE_CLOSE, TABLE_OPEN, body_text, make_excerpt
 from webapp.content.feedhtml import feed_html
 from webapp.content.language import reading_stats
 from webapp.content.render import MISSING_IMAGE, render_markdown
@@ -49,6 +49,13 @@ def rendered() -> str:
     return render_markdown(ARTICLE, resolve_image=resolve.get).html
 
 
+def unmarked(prose: str) -> str:
+    """Return search prose without its snippet marks, spaced as plain text is."""
+    for mark in (TABLE_OPEN, TABLE_CLOSE, HEADING_STOP):
+        prose = prose.replace(f" {mark} ", " ").replace(f"{mark} ", " ").replace(mark, "")
+    return prose
+
+
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_fields_equal_the_separate_functions(lang):
     html = rendered()
@@ -70,7 +77,8 @@ def test_what_the_fields_hold():
         "[Math]" in derived.excerpt and "[公式]" in derived.excerpt and "[代码]" in derived.excerpt
     )
     assert "[请求流程]" in derived.excerpt and "[丢失的图]" in derived.excerpt
-    assert derived.search.title == "标题" and derived.search.prose == derived.text
+    # The search prose is the text, with tables and heading ends marked for snippets.
+    assert derived.search.title == "标题" and unmarked(derived.search.prose) == derived.text
     assert derived.search.code == (
         "def step(x, lr=0.1):\n    return x - lr * grad(x)\nindented_code()"
     )

@@ -187,3 +187,52 @@ def test_snippet_marks_exactly_what_the_tokens_match():
         )
         absent = Term(("zz",))
         assert make_snippet(SearchFields("", text, "", ""), [absent]) is None
+
+
+def prose_of(markdown: str) -> SearchFields:
+    """Return the search fields of Markdown as publishing stores them."""
+    return fields_from_html("", render_markdown(markdown).html)
+
+
+TABLE_ARTICLE = (
+    "## 复杂度\n\n下面比较三种算法的复杂度。\n\n"
+    "| 算法 | 时间 |\n|---|---|\n| 快速排序 | n log n |\n| 冒泡排序 | n² |\n\n"
+    "由此可见快速排序更快。\n"
+)
+
+
+def test_a_table_in_a_snippet_is_one_placeholder_and_its_words_stay_searchable():
+    fields = prose_of(TABLE_ARTICLE)
+    text = snippet_text(make_snippet(fields, parse_query("可见"), chinese=True).parts)
+    assert text == "…比较三种算法的复杂度。 [表格] 由此[可见]快速排序更快。"
+    english = snippet_text(make_snippet(fields, parse_query("可见"), chinese=False).parts)
+    assert english == "…比较三种算法的复杂度。 [Table] 由此[可见]快速排序更快。"
+    # A word only in a cell still finds the article; the snippet shows that table's words.
+    in_cell = snippet_text(make_snippet(fields, parse_query("冒泡"), chinese=True).parts)
+    assert in_cell.startswith("[表格] ")
+    assert "[冒泡]排序" in in_cell
+    assert "由此可见" not in in_cell
+
+
+def test_a_snippet_never_marks_its_own_placeholder():
+    fields = prose_of("比较如下。\n\n| 算法 | 时间 |\n|---|---|\n| 快排 | n |\n\n表格说明。\n")
+    text = snippet_text(make_snippet(fields, parse_query("表格"), chinese=True).parts)
+    assert text == "比较如下。 [表格] [表格]说明。"  # the placeholder, then the marked word
+
+
+def test_a_heading_stays_apart_from_the_text_after_it_in_a_snippet():
+    fields = prose_of("# Setup\n\nInstall the package first.\n\n## Done?\n\nYes.\n")
+    text = snippet_text(make_snippet(fields, parse_query("package")).parts)
+    assert text == "Setup. Install the [package] first. Done? Yes."
+    chinese = prose_of("## 安装\n\n先安装依赖包。\n")
+    assert snippet_text(make_snippet(chinese, parse_query("依赖"), chinese=True).parts) == (
+        "安装。先安装[依赖]包。"
+    )
+
+
+def test_table_marks_do_not_change_what_is_found():
+    fields = prose_of(TABLE_ARTICLE)
+    assert "\ue000" in fields.prose  # stored for snippets ...
+    unmarked = fields.prose.translate(dict.fromkeys((0xE000, 0xE001, 0xE002), " "))
+    assert tokens(fields.prose) == tokens(unmarked)
+    assert body_text(render_markdown(TABLE_ARTICLE).html).count("\ue000") == 0  # ... not in text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.content.excerpt import make_excerpt
+from webapp.content.excerpt import HEADING_STOP, make_excerpt
 from webapp.content.feedhtml import feed_html
 from webapp.content.htmlwalk import walk_html
 from webapp.content.render import render_markdown
@@ -38,7 +38,7 @@ def test_toc_marker_without_headings_leaves_nothing_and_in_code_stays_literal():
 def test_toc_marker_is_left_out_of_excerpt_and_search_text():
     html = render_markdown("[TOC]\n\n## 背景\n\n正文开始。").html
     assert make_excerpt(html, "zh-CN") == "背景。正文开始。"
-    assert fields_from_html("t", html).prose == "背景 正文开始。"
+    assert fields_from_html("t", html).prose == f"背景{HEADING_STOP} 正文开始。"
 
 
 def test_toc_marker_works_with_fewer_headings_than_the_page_toc_needs():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .excerpt import EXCERPT_LENGTH, excerpt_of, plain_text
+from .excerpt import EXCERPT_LENGTH, excerpt_of, plain_text, search_prose
 from .htmlwalk import walk_html
 from .language import detect_lang, reading_stats
 from .searchtext import SearchFields, fields_from_walk
@@ -44,6 +44,6 @@ def derive(
         excerpt=excerpt_of(walk.segments, detected, excerpt_length),
         word_count=word_count,
         reading_minutes=reading_minutes,
-        search=fields_from_walk(title, walk, text),
+        search=fields_from_walk(title, walk, search_prose(walk.segments)),
         feed_html=walk.feed_html or "",
     )

@@ -29,15 +29,21 @@ from .htmlwalk import (
 from .language import CJK_IDEOGRAPHS, is_chinese
 
 __all__ = [
-    "BREAK", "CODE", "DIAGRAM", "ELLIPSIS", "EXCERPT_LENGTH", "FORMULA", "IMAGE", "MATH", "TABLE",
-    "TEXT",
-    "Segment", "body_text", "excerpt_of", "make_excerpt", "plain_text",
+    "BREAK", "CODE", "DIAGRAM", "ELLIPSIS", "EXCERPT_LENGTH", "FORMULA", "HEADING_STOP", "IMAGE",
+    "MATH", "TABLE", "TABLE_CLOSE", "TABLE_OPEN", "TEXT",
+    "Segment", "body_text", "excerpt_of", "make_excerpt", "plain_text", "search_prose",
+    "snippet_placeholders",
 ]  # fmt: skip
 
 EXCERPT_LENGTH = 350
 ELLIPSIS = "..."
 # A whole table in an excerpt (its cells flattened into a run of words read as noise).
 TABLE = "table"
+
+# Marks in the search prose (search_prose): private-use characters, which search tokens
+# read as spaces, so matching never sees them; snippets show them as placeholders.
+TABLE_OPEN, TABLE_CLOSE, HEADING_STOP = "\ue000", "\ue001", "\ue002"
+_SEARCH_MARKS = {TABLE_START: TABLE_OPEN, TABLE_END: TABLE_CLOSE, HEADING_END: HEADING_STOP}
 
 # (Chinese, other languages); inline math reads the same in both on purpose.
 _PLACEHOLDERS = {
@@ -132,31 +138,43 @@ def _placeholder(segment: Segment, chinese: bool) -> str:
     return chinese_text if chinese else other_text
 
 
-def _excerpt_segments(segments: Iterable[Segment]) -> Iterator[Segment]:
-    """Yield segments as an excerpt reads them: a table as one placeholder, headings stopped."""
-    depth = 0
+def _stopped_headings(segments: Iterable[Segment]) -> Iterator[Segment]:
+    """Yield segments with a heading's end kept only where the heading lacks a stop of its own.
+
+    "Heading. Text", never "Heading Text" read as one sentence.
+    """
     last_text = ""
     for segment in segments:
         kind = segment.kind
-        if kind == TABLE_START:
-            if depth == 0:
-                yield Segment(TABLE)
-            depth += 1
-        elif kind == TABLE_END:
-            depth = max(depth - 1, 0)
-        elif depth:
-            continue
-        elif kind == HEADING_END:
-            # "Heading. Text", never "Heading Text" read as one sentence.
+        if kind == HEADING_END:
             if last_text.strip() and not _ENDS_SENTENCE.search(last_text):
                 yield segment
             last_text = ""
-        else:
-            if kind == TEXT:
-                last_text = segment.text if segment.text.strip() else last_text
-            elif kind != BREAK:
-                last_text = ""
+            continue
+        if kind == TEXT:
+            last_text = segment.text if segment.text.strip() else last_text
+        elif kind != BREAK:
+            last_text = ""
+        yield segment
+
+
+def _tables_as_one(segments: Iterable[Segment]) -> Iterator[Segment]:
+    """Yield segments with each outermost table replaced by one TABLE segment."""
+    depth = 0
+    for segment in segments:
+        if segment.kind == TABLE_START:
+            if depth == 0:
+                yield Segment(TABLE)
+            depth += 1
+        elif segment.kind == TABLE_END:
+            depth = max(depth - 1, 0)
+        elif not depth:
             yield segment
+
+
+def _excerpt_segments(segments: Iterable[Segment]) -> Iterator[Segment]:
+    """Yield segments as an excerpt reads them: a table as one placeholder, headings stopped."""
+    return _stopped_headings(_tables_as_one(segments))
 
 
 def plain_text(segments: Iterable[Segment]) -> str:
@@ -164,6 +182,27 @@ def plain_text(segments: Iterable[Segment]) -> str:
     # Placeholders render as nothing here but still end the text run before them, so a
     # hard-wrap newline next to a removed formula or image becomes a space, not a join.
     return "".join(text for text, _ in _pieces(segments, lambda _: ""))
+
+
+def search_prose(segments: Iterable[Segment]) -> str:
+    """Return plain_text's text with each table's bounds and each heading's stop marked.
+
+    Search matches the table's words (the marks are spaces to it); a snippet shows a table
+    it does not match in as one placeholder, and a heading apart from the text after it.
+    """
+    return "".join(text for text, _ in _pieces(_stopped_headings(segments), _search_mark))
+
+
+def _search_mark(segment: Segment) -> str:
+    return _SEARCH_MARKS.get(segment.kind, "")
+
+
+def snippet_placeholders(chinese: bool) -> dict[str, str]:
+    """Return what a snippet shows for the search prose's table and heading marks."""
+    table, heading_stop = (
+        _PLACEHOLDERS[kind][0 if chinese else 1] for kind in (TABLE, HEADING_END)
+    )
+    return {TABLE_OPEN: table, HEADING_STOP: heading_stop}
 
 
 def excerpt_of(segments: Iterable[Segment], lang: str, length: int = EXCERPT_LENGTH) -> str:

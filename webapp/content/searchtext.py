@@ -28,7 +28,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from .excerpt import plain_text
+from .excerpt import search_prose
 from .htmlwalk import HtmlWalk, walk_html
 from .language import CJK_IDEOGRAPHS
 
@@ -108,7 +108,8 @@ def fields_from_walk(title: str, walk: HtmlWalk, prose: str) -> SearchFields:
 
     The walk collected each code block's text and each formula's TeX source (KaTeX's
     <annotation encoding="application/x-tex">, or the math-error element of a formula it
-    could not render); the prose is excerpt.plain_text of the walk, which leaves both out.
+    could not render); the prose is excerpt.search_prose of the walk, which leaves both out
+    and marks tables and heading ends for snippets.
     """
     code = "\n".join(block.strip("\n") for block in walk.code if block.strip())
     math = "\n".join(" ".join(formula.split()) for formula in walk.math if formula.strip())
@@ -118,7 +119,7 @@ def fields_from_walk(title: str, walk: HtmlWalk, prose: str) -> SearchFields:
 def fields_from_html(title: str, html: str) -> SearchFields:
     """Return the searchable fields of an article from its title and stored HTML."""
     walk = walk_html(html)
-    return fields_from_walk(title, walk, plain_text(walk.segments))
+    return fields_from_walk(title, walk, search_prose(walk.segments))
 
 
 # --- Queries -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
+from .excerpt import HEADING_STOP, TABLE_CLOSE, TABLE_OPEN, snippet_placeholders
 from .searchtext import FOLD, MAX_TOKEN_CHARS, SearchFields, Term
 
 # Display columns of a snippet: about 130 Latin characters or 65 Chinese ones (two lines
@@ -208,16 +209,89 @@ def _first_match(text: str, terms: list[Term]) -> tuple[int, int] | None:
     return None
 
 
+def _tables(text: str) -> list[tuple[int, int]]:
+    """Return the (open, close) mark positions of the outermost tables in search prose."""
+    spans: list[tuple[int, int]] = []
+    depth, opened = 0, 0
+    at = text.find(TABLE_OPEN)
+    while at != -1:
+        char = text[at]
+        if char == TABLE_OPEN:
+            depth += 1
+            if depth == 1:
+                opened = at
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((opened, at))
+        at = _next_table_mark(text, at + 1)
+    if depth:
+        spans.append((opened, len(text)))  # a cut-off text: the table runs to the end
+    return spans
+
+
+def _next_table_mark(text: str, begin: int) -> int:
+    opening, closing = text.find(TABLE_OPEN, begin), text.find(TABLE_CLOSE, begin)
+    if opening == -1 or closing == -1:
+        return max(opening, closing)
+    return min(opening, closing)
+
+
+def _around_tables(text: str, start: int, stop: int) -> tuple[str, int, int, bool]:
+    """Return (text, start, stop, in_table): what a prose snippet shows around a match.
+
+    A match inside a table shows that table's words alone, after the table placeholder;
+    otherwise each table collapses to its opening mark, which shows as the placeholder.
+    """
+    spans = _tables(text)
+    for opened, closed in spans:
+        if opened < start < closed:
+            inner = text[opened + 1 : closed]
+            inner = inner.replace(TABLE_OPEN, " ").replace(TABLE_CLOSE, " ")
+            return inner, start - opened - 1, stop - opened - 1, True
+    kept: list[str] = []
+    shift, at = 0, 0
+    for opened, closed in spans:
+        kept.append(text[at : opened + 1])
+        if closed < start:
+            shift += closed - opened
+        at = closed + 1
+    kept.append(text[at:])
+    return "".join(kept), start - shift, stop - shift, False
+
+
+def _show_marks(parts: Parts, chinese: bool) -> Parts:
+    """Replace the search prose's marks in snippet parts by the article's placeholders."""
+    shown = snippet_placeholders(chinese)
+    table, stop = shown[TABLE_OPEN], shown[HEADING_STOP]
+    out: Parts = []
+    for text, is_match in parts:
+        if chinese:
+            text = text.replace(HEADING_STOP + " ", stop)  # no space after a Chinese 。
+        text = text.replace(HEADING_STOP, stop).replace(TABLE_OPEN, f" {table} ")
+        out.append((text.replace(TABLE_CLOSE, " ").replace("  ", " "), is_match))
+    return out
+
+
 def make_snippet(
-    fields: SearchFields, terms: list[Term], where: Iterable[str] = ("prose", "code", "math")
+    fields: SearchFields,
+    terms: list[Term],
+    where: Iterable[str] = ("prose", "code", "math"),
+    chinese: bool = False,
 ) -> Snippet | None:
-    """Return the snippet of the first body field with a match (prose, code, math), or None."""
+    """Return the snippet of the first body field with a match (prose, code, math), or None.
+
+    In prose, tables and heading ends show as the placeholders of the article's language.
+    """
     for field in where:
         text = _clean(getattr(fields, field))
         span = _first_match(text, terms)
         if span is None:
             continue
         start, stop = span
+        in_table = False
+        if field == "prose":
+            text, start, stop, in_table = _around_tables(text, start, stop)
         begin, end = _window(text, start, stop)
         while begin < end and text[begin] == " ":
             begin += 1
@@ -228,7 +302,21 @@ def make_snippet(
         parts = _parts(window.text, _marks(window, terms, 0, end - begin), 0, end - begin)
         if begin > 0:
             parts.insert(0, ("…", False))
+        if in_table:
+            parts.insert(0, (TABLE_OPEN, False))
         if end < len(text):
             parts.append(("…", False))
+        if field == "prose":
+            parts = [(text, is_match) for text, is_match in _show_marks(parts, chinese) if text]
+            parts = _trim(parts)
         return Snippet(parts, field)
     return None
+
+
+def _trim(parts: Parts) -> Parts:
+    """Strip the spaces a placeholder left at either end of a snippet."""
+    if parts and not parts[0][1]:
+        parts[0] = (parts[0][0].lstrip(), False)
+    if parts and not parts[-1][1]:
+        parts[-1] = (parts[-1][0].rstrip(), False)
+    return [part for part in parts if part[0]]

@@ -48,7 +48,8 @@ from .results import CREATED, UPDATED
 # 5: code blocks labelled with their language, line numbers on request (linenums="1"),
 #    code and display formulas focusable; excerpts: a table as one placeholder, headings
 #    kept apart from the text after them.
-RENDER_VERSION = 5
+# 6: search prose marks tables and heading ends, so snippets show them as placeholders.
+RENDER_VERSION = 6
 
 
 class Conflict(Exception):

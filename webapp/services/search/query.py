@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 
+from ...content.language import is_chinese
 from ...content.searchtext import SearchFields, Term, parse_query
 from ...content.snippet import Parts, Snippet, make_snippet, mark
 from ...extensions import db
@@ -266,7 +267,8 @@ def _result_cards(rows: list, terms: list[Term]) -> list[SearchCard]:
         document = documents.get(row.id)
         # Look only where the database found a term: no walk through text that has none.
         where = ("prose",) * bool(row.prose_hit) + ("code", "math") * bool(row.code_hit)
-        snippet = make_snippet(document, terms, where) if document else None
+        chinese = is_chinese(card.lang)
+        snippet = make_snippet(document, terms, where, chinese) if document else None
         cards.append(
             SearchCard(
                 **{name: getattr(card, name) for name in names},
