@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import feedparser
 import pytest
@@ -178,6 +178,16 @@ def test_numbers_and_dates_follow_the_language(app):
         assert dates.local_date(JAN_18) == "2024年1月18日"
         assert dates.local_datetime(JAN_18) == "2024年1月18日 09:30"
         assert (dates.month_year(JAN_18), dates.month_name(JAN_18)) == ("2024 年 1 月", "1 月")
+
+
+def test_lengths_of_time_follow_the_language(app):
+    spans = [timedelta(seconds=45), timedelta(seconds=185), timedelta(seconds=3720)]
+    with app.test_request_context("/"):
+        assert [dates.duration(span) for span in spans] == ["45 s", "3 min 5 s", "1 h 2 min"]
+        assert dates.duration(None) == ""
+    app.config["SITE_LANG"] = "zh-CN"
+    with app.test_request_context("/"):
+        assert [dates.duration(span) for span in spans] == ["45 秒", "3 分 5 秒", "1 小时 2 分"]
 
 
 def test_not_found_page_in_chinese(chinese, client):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -42,20 +42,6 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-def duration(span: timedelta | None) -> str:
-    """Format a length of time as people read it: 45 s, 3 min 5 s, 1 h 2 min."""
-    if span is None:
-        return ""
-    seconds = max(0, round(span.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {seconds} s"
-    return f"{seconds} s"
-
-
 def iso_time(moment: datetime | None) -> str:
     """Format a stored (naive UTC) time for a <time datetime> attribute."""
     return moment.replace(tzinfo=UTC).isoformat() if moment else ""
@@ -69,7 +55,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["month_year"] = dates.month_year
     app.jinja_env.filters["month_name"] = dates.month_name
     app.jinja_env.filters["number"] = dates.number
-    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["duration"] = dates.duration
     app.jinja_env.filters["isotime"] = iso_time
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.globals.update(asset_url=asset_url, vendor_file=vendor.vendor_file)

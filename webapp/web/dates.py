@@ -7,10 +7,10 @@ Chinese writes 2024年1月18日 and 2024 年 1 月; a language added later gets 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_skeleton
-from flask_babel import format_date, format_datetime, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
 
 from ..i18n import current_language
 
@@ -58,3 +58,17 @@ def month_name(month) -> str:
 def number(value: int) -> str:
     """Write a count with the language's digit grouping: 12,345."""
     return format_number(value)
+
+
+def duration(span: timedelta | None) -> str:
+    """Format a length of time as people read it: 45 s, 3 min 5 s, 1 h 2 min; 3 分 5 秒."""
+    if span is None:
+        return ""
+    seconds = max(0, round(span.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    if minutes:
+        return gettext("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=seconds)
+    return gettext("%(seconds)s s", seconds=seconds)
