@@ -31,15 +31,16 @@ assets: install catalogs
 
 # Interface translations: extract the strings into messages.pot, merge them into each
 # language's messages.po (then translate what is new), compile them (.mo, not committed).
+# N_ marks the templates of upload and import reasons, translated when they are shown.
 CATALOGS := webapp/translations
 catalogs: install
 	$(BIN)/pybabel compile --use-fuzzy -d $(CATALOGS)
 
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o $(CATALOGS)/messages.pot --no-location --sort-output .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -d $(CATALOGS) -i $(CATALOGS)/messages.pot --ignore-obsolete
+	$(BIN)/pybabel update -d $(CATALOGS) -i $(CATALOGS)/messages.pot --ignore-obsolete --width 100
 
 # Development server with demo content on first run, and the job worker beside it (big
 # uploads are published by the worker); both stop together.

@@ -12,7 +12,15 @@ from webapp.i18n import language_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "webapp" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+# As the Makefile's extraction: N_ marks the templates of upload and import reasons.
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "N_": None,
+}
 
 
 def marked_strings() -> dict[str, str]:

@@ -15,6 +15,7 @@ from werkzeug.exceptions import (
 
 from .services.listing import BadPageRequest
 from .services.redirects import redirect_for
+from .web.reasons import translate_report_text
 
 # What an error page says, in the interface's language; other codes fall back to werkzeug's
 # English name and description.
@@ -77,7 +78,8 @@ def describe_http_error(error: HTTPException) -> str:
         if not specific:
             return upload_limits_message()
         # Not capitalised: it may begin with a file name.
-        refused = _("Refused: %(reason)s.", reason=error.description.rstrip("."))
+        reason = translate_report_text(error.description.rstrip("."))
+        refused = _("Refused: %(reason)s.", reason=reason)
         return f"{refused} {upload_limits_message()}"
     if isinstance(error, NulCharacter):
         return str(error.description)

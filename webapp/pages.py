@@ -11,7 +11,7 @@ from flask import Flask, current_app, url_for
 
 from . import vendor
 from .errors import human_size
-from .web import dates
+from .web import dates, reasons
 
 # Pages load nothing from elsewhere but images (SITE_IMAGE_SOURCES: articles often keep
 # theirs on an image host); KaTeX output needs style attributes, hence 'unsafe-inline' for
@@ -58,6 +58,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["duration"] = dates.duration
     app.jinja_env.filters["isotime"] = iso_time
     app.jinja_env.filters["filesize"] = human_size
+    # Upload and import reasons, stored in English, in the reader's language.
+    app.jinja_env.filters["report_text"] = reasons.translate_report_text
     app.jinja_env.globals.update(asset_url=asset_url, vendor_file=vendor.vendor_file)
 
     @app.context_processor

@@ -12,6 +12,7 @@ from ..models import PUBLISHED, Article
 from ..services import authoring
 from ..services.preview import build_preview, stored_preview
 from ..web.htmx import wants_fragment
+from ..web.reasons import translate_report_text
 from . import bp
 from .auth import safe_next
 
@@ -32,7 +33,7 @@ def back_to(default: str) -> str:
 def flash_warnings(warnings: list[str]) -> None:
     """Show each pipeline warning after a redirect."""
     for warning in warnings:
-        flash(_("Warning: %(warning)s", warning=warning), "warning")
+        flash(_("Warning: %(warning)s", warning=translate_report_text(warning)), "warning")
 
 
 @bp.get("/")

@@ -14,6 +14,7 @@ from ..jobs import inputs
 from ..jobs.models import DONE, EXPORT, Job
 from ..services.transfer import ExportFormatError
 from ..web.htmx import wants_fragment
+from ..web.reasons import translate_report_text
 from . import bp
 from .jobs import job_or_404
 from .upload import job_started
@@ -84,5 +85,6 @@ def restore_upload():
     try:
         job = jobs.start_restore(upload, current_user.id)
     except ExportFormatError as error:
-        return transfer_page(error=_("Nothing was restored: %(reason)s.", reason=error), status=422)
+        message = _("Nothing was restored: %(reason)s.", reason=translate_report_text(str(error)))
+        return transfer_page(error=message, status=422)
     return job_started(job)

@@ -17,6 +17,7 @@ from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest
 from ..services.publishing import OUTCOMES, REJECTED, FetchBudget, Publisher
 from ..services.tokens import authenticate_token
 from ..web.options import asks_localized
+from ..web.reasons import translate_report_text
 from . import bp, json_error
 
 RAW_MARKDOWN = {"text/markdown", "text/plain", "text/x-markdown"}
@@ -64,20 +65,23 @@ def read_upload() -> tuple[list[IncomingFile], str | None]:
 
 
 def result_json(result) -> dict:
-    """Return one file's result as JSON, with the article's address when readers can see it."""
+    """Return one file's result as JSON, with the article's address when readers can see it.
+
+    Its reason and warnings are in the token holder's language, like the API's errors.
+    """
     url = None
     if result.slug and result.status == PUBLISHED and result.outcome != REJECTED:
         url = url_for("blog.article", slug=result.slug, _external=True)
     return {
         "name": result.name,
         "outcome": result.outcome,
-        "reason": result.reason,
+        "reason": translate_report_text(result.reason),
         "slug": result.slug,
         "title": result.title,
         "status": result.status,
         "url": url,
-        "warnings": list(result.warnings),
-        "images": list(result.images or []),
+        "warnings": [translate_report_text(warning) for warning in result.warnings],
+        "images": [translate_report_text(line) for line in result.images or []],
     }
 
 
@@ -121,7 +125,7 @@ def publish_articles():
         fetch = FetchBudget.for_request(current_app.config) if localize else None
         results = ingest_files(files, pasted, limits=limits, publisher=Publisher(fetch=fetch))
     except UploadTooLarge as error:
-        return json_error(413, str(error))
+        return json_error(413, translate_report_text(str(error)))
     status = 422 if results and all(r.outcome == REJECTED for r in results) else 200
     return jsonify(results=[result_json(result) for result in results]), status
 
@@ -155,7 +159,7 @@ def job_answer(job: Job, status: int):
             "percent": progress.percent,
             "current": progress.current,
             "counts": {outcome: progress.counts.get(outcome, 0) for outcome in OUTCOMES},
-            "message": job.message,
+            "message": translate_report_text(job.message),
             "created_at": _time(job.created_at),
             "started_at": _time(job.started_at),
             "finished_at": _time(job.finished_at),

@@ -6,6 +6,8 @@ import codecs
 import re
 import unicodedata
 
+from .messages import N_
+
 # Checked longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -24,8 +26,8 @@ _MAX_CONTROL_SHARE = 0.01
 # encoding (or binary data) that happen to form valid GB18030 sequences land there often.
 _MAX_ODD_SHARE = 0.02
 
-NOT_TEXT = "not valid UTF-8, UTF-16 or GB18030 text"
-BINARY = "a binary file, not text"
+NOT_TEXT = N_("not valid UTF-8, UTF-16 or GB18030 text")
+BINARY = N_("a binary file, not text")
 
 
 class DecodeError(ValueError):

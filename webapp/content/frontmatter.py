@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from .messages import N_
+
 FENCES = {"---": ("---", "..."), "+++": ("+++",)}
 # libyaml's parser when PyYAML was built with it (its wheels are): about ten times faster,
 # and the same safe constructors, so the same values come out.
@@ -19,7 +21,8 @@ class FrontMatterError(ValueError):
     """Front matter that is present but cannot be parsed."""
 
     def __init__(self, line: int, message: str):
-        super().__init__(f"front matter, line {line}: {message}")
+        text = N_("front matter, line %(line)s: %(message)s")
+        super().__init__(text % {"line": line, "message": message})
         self.line = line
         self.message = message
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from .messages import N_
 from .render import MISSING_IMAGE, MissingImage, is_remote
 from .svg import UnsafeSvg, sanitize_svg
 
@@ -28,7 +29,15 @@ _SIGNATURES = (
 # SVG; svg.sanitize_svg then parses all of it and refuses anything that is not one.
 _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<[?!a-zA-Z]")
 _SVG_ELEMENT = re.compile(rb"<svg[\s>/]")
-_ALT_SHOWN = "the article shows its alt text"
+# A local image the article or its card cannot show: (cannot be used, not in the upload).
+_BODY_PROBLEMS = (
+    N_("image %(image)s cannot be used: %(error)s (the article shows its alt text)"),
+    N_("image not in the upload: %(image)s (the article shows its alt text)"),
+)
+_COVER_PROBLEMS = (
+    N_("cover image %(image)s cannot be used: %(error)s (the card shows no image)"),
+    N_("cover image not in the upload: %(image)s (the card shows no image)"),
+)
 
 ImageLoader = Callable[[str], bytes | None]
 # Downloads a remote image for the collector: returns it checked, or raises RemoteImageError.
@@ -57,7 +66,7 @@ def sniff_image(data: bytes) -> tuple[str, str]:
     head = data[:4096]
     if _XML_START.match(head) and _SVG_ELEMENT.search(head):
         return "image/svg+xml", "svg"
-    raise UnsupportedImage("not a PNG, JPEG, GIF, WebP or SVG image")
+    raise UnsupportedImage(N_("not a PNG, JPEG, GIF, WebP or SVG image"))
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def image_file(data: bytes) -> ImageFile:
         try:
             data = sanitize_svg(data)
         except UnsafeSvg as error:
-            raise UnsupportedImage(f"SVG refused: {error}") from None
+            raise UnsupportedImage(N_("SVG refused: %(error)s") % {"error": error}) from None
     return ImageFile(hashlib.sha256(data).hexdigest(), mime, extension, data)
 
 
@@ -121,6 +130,10 @@ class ImageCollector:
     remote: dict[str, str | None] = field(default_factory=dict)  # URL -> why not copied
 
     def __call__(self, src: str) -> str | MissingImage | None:
+        return self._resolve(src, _BODY_PROBLEMS)
+
+    def _resolve(self, src: str, problems: tuple[str, str]) -> str | MissingImage | None:
+        """Resolve an image reference; report a local one that cannot be shown in `problems`."""
         reference = normalise_reference(src)
         if reference is None:
             return self._remote(src.strip()) if is_remote(src) else None
@@ -130,7 +143,7 @@ class ImageCollector:
             image = image_file(data) if data is not None else None
         except UnsupportedImage as error:
             # Raised by image_file, and by a loader for a file it cannot hand over.
-            self.problems.append(f"image {shown} cannot be used: {error} ({_ALT_SHOWN})")
+            self.problems.append(problems[0] % {"image": shown, "error": error})
             return MISSING_IMAGE
         if image is not None:
             self.found[reference] = image
@@ -140,7 +153,7 @@ class ImageCollector:
         elif reference in self.linked:
             filename = self.linked[reference]
         else:
-            self.problems.append(f"image not in the upload: {shown} ({_ALT_SHOWN})")
+            self.problems.append(problems[1] % {"image": shown})
             return MISSING_IMAGE
         self.used.add(reference)
         return self.media_prefix + filename
@@ -153,7 +166,8 @@ class ImageCollector:
         filename = image.filename if image else self.linked.get(url)
         if filename is None and self.fetch is not None:
             if len(url) > MAX_REFERENCE:
-                self.remote[url] = f"the address is over {MAX_REFERENCE} characters long"
+                too_long = N_("the address is over %(limit)s characters long")
+                self.remote[url] = too_long % {"limit": MAX_REFERENCE}
                 return None
             try:
                 image = self.fetch(url)
@@ -176,22 +190,39 @@ class ImageCollector:
         """Return the report's lines on remote images: copied, left remote, and why."""
         lines = []
         if self.copied:
-            lines.append(f"{_images(len(self.copied), 'remote image')} stored on this site: "
-                         f"{_listing(self.copied)}")  # fmt: skip
+            words = (
+                N_("%(count)s remote image stored on this site: %(urls)s"),
+                N_("%(count)s remote images stored on this site: %(urls)s"),
+            )
+            lines.append(_counted(words, self.copied))
         reasons: dict[str | None, list[str]] = {}
         for url, reason in self.remote.items():
             reasons.setdefault(reason, []).append(url)
         for reason, urls in reasons.items():
-            stay = "stays" if len(urls) == 1 else "stay"
-            why = f" ({reason})" if reason else ""
-            lines.append(f"{_images(len(urls), 'image')} {stay} remote{why}: {_listing(urls)}")
+            if reason:
+                words = (
+                    N_("%(count)s image stays remote (%(reason)s): %(urls)s"),
+                    N_("%(count)s images stay remote (%(reason)s): %(urls)s"),
+                )
+            else:
+                words = (
+                    N_("%(count)s image stays remote: %(urls)s"),
+                    N_("%(count)s images stay remote: %(urls)s"),
+                )
+            lines.append(_counted(words, urls, reason))
         insecure = [url for url in self.remote if url.lower().startswith("http://")]
         if insecure:
-            lines.append(
-                f"{_images(len(insecure), 'remote image')} over plain http: browsers of an "
-                f"https site load {'it' if len(insecure) == 1 else 'them'} over https or "
-                f"block {'it' if len(insecure) == 1 else 'them'}: {_listing(insecure)}"
+            words = (
+                N_(
+                    "%(count)s remote image over plain http: browsers of an https site load it "
+                    "over https or block it: %(urls)s"
+                ),
+                N_(
+                    "%(count)s remote images over plain http: browsers of an https site load "
+                    "them over https or block them: %(urls)s"
+                ),
             )
+            lines.append(_counted(words, insecure))
         return lines
 
     def cover(self, src: str) -> str | None:
@@ -205,21 +236,14 @@ class ImageCollector:
         if parts.scheme == "https" and parts.netloc:
             return address
         if parts.scheme or parts.netloc:
-            self.problems.append(
-                f"cover image {src} is not an https address (the card shows no image)"
+            not_https = N_(
+                "cover image %(image)s is not an https address (the card shows no image)"
             )
+            self.problems.append(not_https % {"image": src})
             return None
-        before = len(self.problems)
-        resolved = self(src)
-        if isinstance(resolved, str):
-            return resolved
         # Said in a cover's own words: the article body does not show it.
-        problem = self.problems[before] if len(self.problems) > before else ""
-        del self.problems[before:]
-        self.problems.append(
-            "cover " + problem.replace(f"({_ALT_SHOWN})", "(the card shows no image)")
-        )
-        return None
+        resolved = self._resolve(src, _COVER_PROBLEMS)
+        return resolved if isinstance(resolved, str) else None
 
     @property
     def warnings(self) -> list[str]:
@@ -227,12 +251,14 @@ class ImageCollector:
         return list(dict.fromkeys(self.problems))
 
 
-def _images(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _counted(words: tuple[str, str], urls: list[str], reason: str | None = None) -> str:
+    """Return a line about some images: `words` for one and for several, filled in."""
+    template = words[0] if len(urls) == 1 else words[1]
+    return template % {"count": len(urls), "reason": reason, "urls": _listing(urls)}
 
 
 def _listing(urls: list[str]) -> str:
     """Return the first few URLs, and how many more there are."""
     shown = ", ".join(urls[:_LISTED_URLS])
     more = len(urls) - _LISTED_URLS
-    return f"{shown} and {more} more" if more > 0 else shown
+    return N_("%(urls)s and %(count)s more") % {"urls": shown, "count": more} if more > 0 else shown

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 
 from .. import vendor
+from .messages import N_
 
 DEFAULT_OUTPUT = "htmlAndMathml"
 OUTPUTS = frozenset({"html", "mathml", "htmlAndMathml"})
@@ -215,9 +216,11 @@ def _call(method: str, *args) -> object:
         try:
             return engine.call(method, *args, timeout_sec=CALL_TIMEOUT_SECONDS)
         except JSTimeoutException as error:
-            raise KatexError(f"rendering took longer than {CALL_TIMEOUT_SECONDS:g} s") from error
+            took = N_("rendering took longer than %(seconds)s s")
+            raise KatexError(took % {"seconds": f"{CALL_TIMEOUT_SECONDS:g}"}) from error
         except Exception as error:  # out of memory, or a value V8 could not convert
-            raise KatexError(f"KaTeX failed: {error or type(error).__name__}") from error
+            failed = N_("KaTeX failed: %(detail)s")
+            raise KatexError(failed % {"detail": error or type(error).__name__}) from error
 
 
 def _supported(tex: str) -> str:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from .messages import N_
 from .slugs import slugify
 
 DATE_FORMATS = (
@@ -83,7 +84,7 @@ def parse_date(value: object, tz: ZoneInfo) -> dt.datetime:
     elif isinstance(value, str):
         moment = _parse_date_string(value.strip())
     else:
-        raise MetadataError(f"cannot read {value!r} as a date")
+        raise MetadataError(N_("cannot read %(value)s as a date") % {"value": repr(value)})
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
@@ -99,7 +100,10 @@ def _parse_date_string(text: str) -> dt.datetime:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise MetadataError(f"cannot read {text!r} as a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+    raise MetadataError(
+        N_("cannot read %(value)s as a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+        % {"value": repr(text)}
+    )
 
 
 def _as_list(value: object) -> list:
@@ -156,7 +160,8 @@ def pin_order(meta: dict) -> int:
             number = float(text)
         except ValueError:
             raise MetadataError(
-                f"cannot read {key}: {value!r} (use true, false or a number)"
+                N_("cannot read %(key)s: %(value)s (use true, false or a number)")
+                % {"key": key, "value": repr(value)}
             ) from None
         return min(int(number), MAX_PIN_ORDER) if number >= 1 else int(number > 0)
     return 0
@@ -178,8 +183,11 @@ def cover_image(meta: dict) -> tuple[str | None, str | None]:
             reference = value.strip()
             if len(reference) > MAX_COVER_CHARS:
                 raise MetadataError(
-                    f"the {key} image address is {len(reference):,} characters long; "
-                    f"at most {MAX_COVER_CHARS:,} fit"
+                    N_(
+                        "the %(key)s image address is %(length)s characters long; "
+                        "at most %(limit)s fit"
+                    )
+                    % {"key": key, "length": f"{len(reference):,}", "limit": f"{MAX_COVER_CHARS:,}"}
                 )
             return reference, str(alt).strip() if isinstance(alt, str) and alt.strip() else None
     return None, None
@@ -220,25 +228,26 @@ def check_lengths(title: str, meta: ArticleMeta) -> None:
     """Raise TooLongError naming the first title, tag or category the site cannot store."""
     if len(title) > MAX_TITLE_CHARS:
         raise TooLongError(
-            f"the title is {len(title):,} characters long; at most {MAX_TITLE_CHARS} fit"
+            N_("the title is %(length)s characters long; at most %(limit)s fit")
+            % {"length": f"{len(title):,}", "limit": MAX_TITLE_CHARS}
         )
     for name in meta.tags:
         if len(name) > MAX_NAME_CHARS:
             raise TooLongError(
-                f"the tag {_start(name)} is {len(name):,} characters long; "
-                f"at most {MAX_NAME_CHARS} fit"
+                N_("the tag %(name)s is %(length)s characters long; at most %(limit)s fit")
+                % {"name": _start(name), "length": f"{len(name):,}", "limit": MAX_NAME_CHARS}
             )
     for name in meta.category_path:
         if len(name) > MAX_NAME_CHARS:
             raise TooLongError(
-                f"the category {_start(name)} is {len(name):,} characters long; "
-                f"at most {MAX_NAME_CHARS} fit"
+                N_("the category %(name)s is %(length)s characters long; at most %(limit)s fit")
+                % {"name": _start(name), "length": f"{len(name):,}", "limit": MAX_NAME_CHARS}
             )
     path = "/".join(meta.category_path)
     if len(path) > MAX_CATEGORY_PATH_CHARS:
         raise TooLongError(
-            f"the category path is {len(path):,} characters long; "
-            f"at most {MAX_CATEGORY_PATH_CHARS:,} fit"
+            N_("the category path is %(length)s characters long; at most %(limit)s fit")
+            % {"length": f"{len(path):,}", "limit": f"{MAX_CATEGORY_PATH_CHARS:,}"}
         )
 
 

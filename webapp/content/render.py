@@ -26,6 +26,7 @@ from .callouts import CalloutExtension
 from .comments import strip_comments
 from .htmlblocks import OpenDivExtension
 from .mathblocks import WIDE_CHARS, ProtectedText, protect_math
+from .messages import N_
 from .sanitize import sanitize_html
 from .tocmarker import TocMarker, place_toc
 from .wikilinks import LinkResolver, WikilinkProcessor
@@ -459,7 +460,8 @@ def _render_formulas(protected: ProtectedText) -> tuple[list[str], list[str]]:
         kind = "math-display" if formula.display else "math-inline"
         ok, body = (False, str(verdict)) if isinstance(verdict, katex.KatexError) else verdict
         if not ok:
-            errors.append(f"line {formula.line}: {body}")
+            # KaTeX's message stays English; the line is said in the reader's language.
+            errors.append(N_("line %(line)s: %(error)s") % {"line": formula.line, "error": body})
             rendered.append(
                 f'<{tag} class="math {kind} math-error" title="{html.escape(body)}">'
                 f"<code>{html.escape(formula.tex)}</code></{tag}>"

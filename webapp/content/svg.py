@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
+from .messages import N_
+
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -54,7 +56,7 @@ def _check_doctype(name, system_id, public_id, has_internal_subset) -> None:
     # A bare <!DOCTYPE svg PUBLIC …> (Illustrator writes one) is harmless: nothing is
     # fetched and it is not written out again. An internal subset is where entities live.
     if has_internal_subset:
-        raise UnsafeSvg("a DOCTYPE with declarations is not allowed in an SVG")
+        raise UnsafeSvg(N_("a DOCTYPE with declarations is not allowed in an SVG"))
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -101,10 +103,10 @@ class _Builder:
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if len(self.stack) >= _MAX_DEPTH:
-            raise UnsafeSvg("the SVG is nested too deeply")
+            raise UnsafeSvg(N_("the SVG is nested too deeply"))
         namespace, local = _split(name)
         if self.root is None and (local != "svg" or namespace not in ("", SVG_NS)):
-            raise UnsafeSvg(f"the root element is <{local}>, not <svg>")
+            raise UnsafeSvg(N_("the root element is <%(name)s>, not <svg>") % {"name": local})
         parent = self.stack[-1] if self.stack else None
         dropped = (self.stack and parent is None) or not self._wanted(namespace, local, attributes)
         if dropped:
@@ -181,10 +183,10 @@ def sanitize_svg(data: bytes) -> bytes:
     # Entities are where XML bombs and external file reads live; an SVG needs none.
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _check_doctype
-    parser.EntityDeclHandler = _refuse("an entity declaration is not allowed in an SVG")
-    parser.UnparsedEntityDeclHandler = _refuse("an entity declaration is not allowed in an SVG")
-    parser.ExternalEntityRefHandler = _refuse("an external entity is not allowed in an SVG")
-    parser.SkippedEntityHandler = _refuse("an undefined entity is not allowed in an SVG")
+    parser.EntityDeclHandler = _refuse(N_("an entity declaration is not allowed in an SVG"))
+    parser.UnparsedEntityDeclHandler = _refuse(N_("an entity declaration is not allowed in an SVG"))
+    parser.ExternalEntityRefHandler = _refuse(N_("an external entity is not allowed in an SVG"))
+    parser.SkippedEntityHandler = _refuse(N_("an undefined entity is not allowed in an SVG"))
     parser.StartElementHandler = builder.start
     parser.EndElementHandler = builder.end
     parser.CharacterDataHandler = builder.text
@@ -192,10 +194,13 @@ def sanitize_svg(data: bytes) -> bytes:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as error:
-        raise UnsafeSvg(f"the SVG does not parse: {expat.ErrorString(error.code)}, "
-                        f"line {error.lineno}") from None  # fmt: skip
+        problem = expat.ErrorString(error.code)  # expat's own words, in English
+        raise UnsafeSvg(
+            N_("the SVG does not parse: %(problem)s, line %(line)s")
+            % {"problem": problem, "line": error.lineno}
+        ) from None
     if builder.root is None:
-        raise UnsafeSvg("the SVG has no <svg> element")
+        raise UnsafeSvg(N_("the SVG has no <svg> element"))
     # No XML declaration: UTF-8 is what XML assumes without one.
     out: list[str] = []
     _serialise(builder.root, out, root=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..content.messages import N_
 from ..services.ingest import IncomingFile, is_loose, upload_path
 
 MANIFEST = "upload.json"
@@ -113,7 +114,9 @@ def _manifest(job_id: int) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise MissingInput("the upload this job was started with is no longer stored") from error
+        raise MissingInput(
+            N_("the upload this job was started with is no longer stored")
+        ) from error
 
 
 def options(job_id: int) -> dict:
@@ -128,7 +131,7 @@ def import_path(job_id: int) -> Path | None:
     if path is None:
         return None
     if not Path(path).exists():
-        raise MissingInput(f"{path} no longer exists")
+        raise MissingInput(N_("%(path)s no longer exists") % {"path": path})
     return Path(path)
 
 

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from ..content.messages import N_
 from ..extensions import db
 from ..models import utcnow
 from ..services.publishing import REJECTED, FileResult
@@ -163,7 +164,8 @@ def nothing_published(job: Job) -> str | None:
     if not counts or set(counts) != {REJECTED}:
         return None
     first = job_files(job, limit=1)[0]
-    return f"nothing was published; {first.name}: {first.reason}"
+    nothing = N_("nothing was published; %(name)s: %(reason)s")
+    return nothing % {"name": first.name, "reason": first.reason}
 
 
 def resume(job: Job) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from ..content.messages import N_
 from ..services.bundle import BundleError
 from ..services.ingest import UploadLimits, UploadTooLarge, ingest_files
 from ..services.publishing import FetchBudget, FileResult, Publisher, RenderPool
@@ -51,7 +52,8 @@ def run_job(job_id: int, *, echo: Echo | None = None, pool: RenderPool | None = 
         records.finish(job_id, FAILED, str(error))
     except Exception as error:
         current_app.logger.exception("job %s failed", job_id)
-        records.finish(job_id, FAILED, f"the job stopped on an unexpected error ({error!r})")
+        unexpected = N_("the job stopped on an unexpected error (%(detail)s)")
+        records.finish(job_id, FAILED, unexpected % {"detail": repr(error)})
     else:
         failure = records.nothing_published(job)
         records.finish(job_id, FAILED if failure else DONE, failure)
@@ -102,7 +104,7 @@ def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
     if path is not None:
         plan = plan_import(path)
         if job.kind == RESTORE and plan.kind != "export":
-            raise ExportFormatError(f"{job.label} is not a blog export")
+            raise ExportFormatError(N_("%(name)s is not a blog export") % {"name": job.label})
         import_path(plan, limits=limits, progress=echo, publisher=publisher, skip=skip)
         return
     upload = inputs.load_upload(job.id)

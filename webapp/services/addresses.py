@@ -17,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from ..content.messages import N_
 from ..content.permalinks import AUTHOR, AddressError, clean_address
 from ..extensions import db
 from ..models import PUBLISHED, Article, ArticleAddress
@@ -57,7 +58,8 @@ def shadowing_page(path: str) -> str | None:
     """Return why a page of this site would answer an address before any redirect, or None."""
     first = path.split("/")[1]
     if first in RESERVED_PREFIXES:
-        return f"{path} is under /{first}/, which this site uses itself"
+        under = N_("%(path)s is under /%(folder)s/, which this site uses itself")
+        return under % {"path": path, "folder": first}
     adapter = current_app.url_map.bind("localhost")
     for candidate in (path, path + "/"):
         try:
@@ -65,14 +67,15 @@ def shadowing_page(path: str) -> str | None:
         except RequestRedirect:
             continue  # the form with a slash is tried next
         except MethodNotAllowed:
-            return f"{path} is one of this site's own addresses"
+            return N_("%(path)s is one of this site's own addresses") % {"path": path}
         except NotFound:
             continue
         if endpoint != "blog.article":
-            return f"{path} is one of this site's own pages"
+            return N_("%(path)s is one of this site's own pages") % {"path": path}
         title = db.session.scalar(select(Article.title).where(Article.slug == values["slug"]))
         if title is not None:
-            return f"{path} is the address of the article “{title}”"
+            taken = N_("%(path)s is the address of the article “%(title)s”")
+            return taken % {"path": path, "title": title}
     return None
 
 
@@ -92,21 +95,24 @@ def keep(article: Article, found: Iterable[tuple[str, str]]) -> list[str]:
         try:
             path = clean_address(raw, hosts)
         except AddressError as error:
-            warnings.append(f"the old address {raw} is not kept: {error}")
+            not_kept = N_("the old address %(address)s is not kept: %(error)s")
+            warnings.append(not_kept % {"address": raw, "error": error})
             continue
         if path == own or path in held or path in wanted:
             continue
         reason = shadowing_page(path)
         if reason:
-            warnings.append(f"the old address is not kept: {reason}")
+            warnings.append(N_("the old address is not kept: %(reason)s") % {"reason": reason})
             continue
         wanted[path] = origin
     room = MAX_ADDRESSES - len(held)
     if len(wanted) > room:
-        warnings.append(f"only {MAX_ADDRESSES} old addresses are kept per article")
+        only = N_("only %(limit)s old addresses are kept per article")
+        warnings.append(only % {"limit": MAX_ADDRESSES})
         wanted = dict(list(wanted.items())[: max(room, 0)])
     for path, title in _holders(list(wanted), article):
-        warnings.append(f"the old address {path} already leads to “{title}” and stays there")
+        held = N_("the old address %(address)s already leads to “%(title)s” and stays there")
+        warnings.append(held % {"address": path, "title": title})
         del wanted[path]
     for path, origin in wanted.items():
         article.addresses.append(ArticleAddress(path=path, origin=origin))

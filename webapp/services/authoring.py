@@ -12,10 +12,12 @@ from sqlalchemy.orm import load_only
 from ..config import site_timezone
 from ..content.document import Source, parse_source
 from ..content.frontmatter import FrontMatterError
+from ..content.messages import N_
 from ..content.metadata import MetadataError, normalise
 from ..content.permalinks import old_addresses
 from ..extensions import db
 from ..models import DRAFT, PUBLISHED, Article, utcnow
+from ..web.reasons import translate_report_text
 from . import addresses
 from .assets import media_prefix
 from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
@@ -64,9 +66,10 @@ def describe_source_error(error: Exception) -> str:
         return _(
             "The front matter cannot be read (line %(line)d): %(problem)s.",
             line=error.line,
-            problem=error.message,
+            problem=translate_report_text(error.message),
         )
-    return _("A front matter value is wrong: %(problem)s.", problem=error)
+    problem = translate_report_text(str(error))
+    return _("A front matter value is wrong: %(problem)s.", problem=problem)
 
 
 def normalise_newlines(text: str) -> str:
@@ -170,10 +173,10 @@ def _save_once(article: Article, source: Source) -> SaveResult:
                 article.slug = meta.slug
                 _drop_own_address(writer, article)
             else:
-                warnings.append(
-                    f"the slug “{meta.slug}” belongs to another article; "
-                    f"this one keeps “{article.slug}”"
+                taken = N_(
+                    "the slug “%(slug)s” belongs to another article; this one keeps “%(own)s”"
                 )
+                warnings.append(taken % {"slug": meta.slug, "own": article.slug})
         article.status = status_after_edit(article, meta.draft, was_draft)
         if meta.date:
             article.published_at = meta.date

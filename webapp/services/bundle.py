@@ -17,6 +17,8 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from ..content.messages import N_
+
 # Read zip entries this many bytes at a time, counting as they come.
 CHUNK_BYTES = 256 * 1024
 # Parsing a zip's directory costs memory per entry; no blog needs more files than this.
@@ -50,6 +52,18 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
+def over_file_limit(limit: int) -> str:
+    """Return the reason a file over the per-file size limit is refused."""
+    return N_("over the %(limit)s limit per file") % {"limit": format_size(limit)}
+
+
+def _too_many(count: int) -> str:
+    return N_("the zip holds %(count)s files, more than %(limit)s") % {
+        "count": count,
+        "limit": MAX_ZIP_ENTRIES,
+    }
+
+
 def normalise_path(name: str) -> str:
     """Return a relative path with / separators and composed (NFC) characters."""
     return unicodedata.normalize("NFC", posixpath.normpath(name.replace("\\", "/")))
@@ -59,10 +73,10 @@ def unsafe_reason(name: str) -> str | None:
     """Return why a path may not be used inside a bundle (absolute, leaves it), or None."""
     slashed = name.replace("\\", "/")
     if slashed.startswith("/") or _DRIVE.match(slashed):
-        return f"a zip entry's path is absolute: {name}"
+        return N_("a zip entry's path is absolute: %(name)s") % {"name": name}
     path = posixpath.normpath(slashed)
     if path == ".." or path.startswith("../"):
-        return f"a zip entry's path leaves the bundle: {name}"
+        return N_("a zip entry's path leaves the bundle: %(name)s") % {"name": name}
     return None
 
 
@@ -236,9 +250,9 @@ class FolderFiles(FileSet):
         real = self.real[path].resolve()
         # A symbolic link may point anywhere; only what lies inside the folder is read.
         if not real.is_relative_to(self.root) or not real.is_file():
-            raise EntryError("a link to a file outside the folder")
+            raise EntryError(N_("a link to a file outside the folder"))
         if real.stat().st_size > self.max_file_bytes:
-            raise EntryError(f"over the {format_size(self.max_file_bytes)} limit per file")
+            raise EntryError(over_file_limit(self.max_file_bytes))
         return real.read_bytes()
 
     def handle(self) -> tuple:
@@ -264,11 +278,11 @@ class ZipFiles(FileSet):
         try:
             count = _declared_entries(stream)
             if count > MAX_ZIP_ENTRIES:
-                raise BundleError(f"the zip holds {count} files, more than {MAX_ZIP_ENTRIES}")
+                raise BundleError(_too_many(count))
             try:
                 self.archive = zipfile.ZipFile(stream)
             except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-                raise BundleError("not a zip archive") from None
+                raise BundleError(N_("not a zip archive")) from None
             self.entries, self.refused = _usable_entries(self.archive, max_upload_bytes)
         except BaseException:
             stream.close()
@@ -307,14 +321,14 @@ def _usable_entries(
     """Return the entries worth reading by path, and the unsafe ones with the reason."""
     infos = [info for info in archive.infolist() if not info.is_dir()]
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise BundleError(f"the zip holds {len(infos)} files, more than {MAX_ZIP_ENTRIES}")
+        raise BundleError(_too_many(len(infos)))
     if any(info.flag_bits & 0x1 for info in infos):
-        raise BundleError("the zip is encrypted; upload it without a password")
+        raise BundleError(N_("the zip is encrypted; upload it without a password"))
     declared = sum(info.file_size for info in infos)
     if declared > max_upload_bytes:
         raise BundleError(
-            f"the zip unpacks to {format_size(declared)}, over the "
-            f"{format_size(max_upload_bytes)} limit per upload"
+            N_("the zip unpacks to %(size)s, over the %(limit)s limit per upload")
+            % {"size": format_size(declared), "limit": format_size(max_upload_bytes)}
         )
     entries: dict[str, zipfile.ZipInfo] = {}
     refused: list[tuple[str, str]] = []
@@ -368,16 +382,20 @@ def _read_entry(
                 budget[0] -= len(chunk)
                 if budget[0] < 0:
                     raise BundleError(
-                        "the zip unpacks to more than its headers say, over the limit per upload"
+                        N_(
+                            "the zip unpacks to more than its headers say, "
+                            "over the limit per upload"
+                        )
                     )
                 if size > limit:
-                    raise EntryError(f"over the {format_size(limit)} limit per file once unpacked")
+                    over = N_("over the %(limit)s limit per file once unpacked")
+                    raise EntryError(over % {"limit": format_size(limit)})
                 chunks.append(chunk)
     except zipfile.BadZipFile:
         # zipfile never unpacks past the size in the header, and then checks the CRC.
-        raise EntryError("damaged in the zip: what unpacks does not match its header") from None
+        raise EntryError(N_("damaged in the zip: what unpacks does not match its header")) from None
     except (zlib.error, EOFError):
-        raise EntryError("damaged in the zip: it does not unpack") from None
+        raise EntryError(N_("damaged in the zip: it does not unpack")) from None
     except NotImplementedError:
-        raise EntryError("packed with a compression method this server cannot unpack") from None
+        raise EntryError(N_("packed with a compression method this server cannot unpack")) from None
     return b"".join(chunks)

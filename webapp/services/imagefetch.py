@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
+from ..content.messages import N_
 from .bundle import format_size
 
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -26,6 +27,7 @@ MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 # Image hosts that refuse clients without a browser-like name still serve this one.
 USER_AGENT = "Mozilla/5.0 (compatible; blog image import)"
+TIMED_OUT = N_("timed out")
 # NAT64 addresses carry an IPv4 address in their last 32 bits.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -64,16 +66,16 @@ def refusal(address: str) -> str | None:
         if embedded is not None:
             return refusal(str(embedded))
     for kind, flag in (
-        ("a loopback", ip.is_loopback),
-        ("a link-local", ip.is_link_local),
-        ("a multicast", ip.is_multicast),
-        ("an unspecified", ip.is_unspecified),
-        ("a reserved", ip.is_reserved),
-        ("a private", ip.is_private),
+        (N_("a loopback address"), ip.is_loopback),
+        (N_("a link-local address"), ip.is_link_local),
+        (N_("a multicast address"), ip.is_multicast),
+        (N_("an unspecified address"), ip.is_unspecified),
+        (N_("a reserved address"), ip.is_reserved),
+        (N_("a private address"), ip.is_private),
     ):
         if flag:
-            return f"{kind} address"
-    return None if ip.is_global else "not a public address"
+            return kind
+    return None if ip.is_global else N_("not a public address")
 
 
 def resolve(host: str, port: int, limits: FetchLimits) -> list[str]:
@@ -81,17 +83,22 @@ def resolve(host: str, port: int, limits: FetchLimits) -> list[str]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise FetchError(f"the host name {host} was not found") from error
+        raise FetchError(_not_found(host)) from error
     addresses = list(dict.fromkeys(info[4][0] for info in found))
     if not addresses:
-        raise FetchError(f"the host name {host} was not found")
+        raise FetchError(_not_found(host))
     if not limits.allow_private:
         # Every address, not only the first: a name may mix public and private ones.
         for address in addresses:
             why = refusal(address)
             if why is not None:
-                raise FetchError(f"refused address: {host} is {address}, {why}")
+                refused = N_("refused address: %(host)s is %(address)s, %(reason)s")
+                raise FetchError(refused % {"host": host, "address": address, "reason": why})
     return addresses
+
+
+def _not_found(host: str) -> str:
+    return N_("the host name %(host)s was not found") % {"host": host}
 
 
 @cache
@@ -128,7 +135,7 @@ class _Clock:
         """Return the seconds left; raise FetchError when none are."""
         left = self.end - time.time()
         if left <= 0:
-            raise FetchError("timed out")
+            raise FetchError(TIMED_OUT)
         return left
 
 
@@ -140,18 +147,18 @@ def _target(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise FetchError("not a valid address") from error
+        raise FetchError(N_("not a valid address")) from error
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError("only http and https addresses are downloaded")
+        raise FetchError(N_("only http and https addresses are downloaded"))
     if parts.username is not None or parts.password is not None:
-        raise FetchError("addresses with a user name or password are not downloaded")
+        raise FetchError(N_("addresses with a user name or password are not downloaded"))
     if not parts.hostname:
-        raise FetchError("the address names no host")
+        raise FetchError(N_("the address names no host"))
     try:
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError as error:
-        raise FetchError("the host name is not valid") from error
+        raise FetchError(N_("the host name is not valid")) from error
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, host, port or (443 if scheme == "https" else 80), path
 
@@ -168,7 +175,7 @@ def fetch(url: str, limits: FetchLimits, *, deadline: float | None = None) -> by
         if isinstance(location, bytes):
             return location
         url = location
-    raise FetchError("too many redirects")
+    raise FetchError(N_("too many redirects"))
 
 
 def _fetch_once(url: str, limits: FetchLimits, clock: _Clock) -> bytes | str:
@@ -185,7 +192,8 @@ def _fetch_once(url: str, limits: FetchLimits, clock: _Clock) -> bytes | str:
         else:
             why = refusal(host)
             if why is not None:
-                raise FetchError(f"refused address: {host} is {why}")
+                refused = N_("refused address: %(host)s is %(reason)s")
+                raise FetchError(refused % {"host": host, "reason": why})
             addresses = [host]
     failure: Exception | None = None
     for address in addresses:
@@ -193,18 +201,19 @@ def _fetch_once(url: str, limits: FetchLimits, clock: _Clock) -> bytes | str:
         try:
             return _exchange(connection, url, path, limits, clock)
         except TimeoutError:
-            raise FetchError("timed out") from None
+            raise FetchError(TIMED_OUT) from None
         except (ssl.SSLError, ssl.CertificateError) as error:
-            raise FetchError(f"the secure connection failed ({error.__class__.__name__})") from None
+            failed = N_("the secure connection failed (%(name)s)")
+            raise FetchError(failed % {"name": error.__class__.__name__}) from None
         except ConnectionRefusedError as error:
             failure = error  # the next address may answer
         except (OSError, http.client.HTTPException) as error:
             if getattr(connection, "sock", None) is not None:
-                raise FetchError("the connection broke off") from None
+                raise FetchError(N_("the connection broke off")) from None
             failure = error
         finally:
             connection.close()
-    raise FetchError(f"could not connect to {host}") from failure
+    raise FetchError(N_("could not connect to %(host)s") % {"host": host}) from failure
 
 
 def _exchange(connection, url: str, path: str, limits: FetchLimits, clock: _Clock) -> bytes | str:
@@ -220,11 +229,13 @@ def _exchange(connection, url: str, path: str, limits: FetchLimits, clock: _Cloc
     if response.status in REDIRECTS:
         location = response.getheader("Location")
         if not location:
-            raise FetchError(f"HTTP {response.status} without a Location")
+            raise FetchError(N_("HTTP %(status)s without a Location") % {"status": response.status})
         return urljoin(url, location.strip())
     if response.status != 200:
         raise FetchError(f"HTTP {response.status}")
-    too_large = f"too large: over the {format_size(limits.max_bytes)} limit per image"
+    too_large = N_("too large: over the %(limit)s limit per image") % {
+        "limit": format_size(limits.max_bytes)
+    }
     length = response.getheader("Content-Length")
     if length and length.strip().isdigit() and int(length) > limits.max_bytes:
         raise FetchError(too_large)

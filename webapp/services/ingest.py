@@ -22,6 +22,7 @@ from ..content.encoding import DecodeError, decode_text
 from ..content.folders import folder_category
 from ..content.frontmatter import FENCES
 from ..content.images import UnsupportedImage, image_file
+from ..content.messages import N_
 from ..content.permalinks import SETTINGS_FILES, Site, detect_site, site_around
 from .bundle import (
     BundleError,
@@ -32,12 +33,15 @@ from .bundle import (
     ZipFiles,
     format_size,
     normalise_path,
+    over_file_limit,
     unsafe_reason,
 )
 from .publishing import REJECTED, Document, FileResult, Publisher, Refusal
 from .publishing.bulk import NOT_USED, attached_result
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
+EMPTY_FOLDER = N_("the folder holds no Markdown files (.md, .markdown, .txt)")
+EMPTY_ZIP = N_("the zip holds no Markdown files (.md, .markdown, .txt)")
 PASTED_TEXT = "pasted text"
 # Joins a zip's name and the path of an entry in results: "posts.zip › _posts/a.md".
 ENTRY_SEPARATOR = " › "
@@ -113,22 +117,27 @@ def check_limits(files: list[IncomingFile], pasted: str | None, limits: UploadLi
         zipped = _kind(file.name) == "zip"
         limit = limits.max_upload_bytes if zipped else limits.max_file_bytes
         if size > limit:
+            too_large = (
+                N_("%(name)s is %(size)s, over the %(limit)s limit per upload")
+                if zipped
+                else N_("%(name)s is %(size)s, over the %(limit)s limit per file")
+            )
             raise UploadTooLarge(
-                f"{file.name} is {format_size(size)}, over the {format_size(limit)} "
-                f"limit per {'upload' if zipped else 'file'}"
+                too_large
+                % {"name": file.name, "size": format_size(size), "limit": format_size(limit)}
             )
     if pasted:
         size = len(pasted.encode("utf-8"))
         total += size
         if size > limits.max_file_bytes:
             raise UploadTooLarge(
-                f"the pasted text is {format_size(size)}, over the "
-                f"{format_size(limits.max_file_bytes)} limit per file"
+                N_("the pasted text is %(size)s, over the %(limit)s limit per file")
+                % {"size": format_size(size), "limit": format_size(limits.max_file_bytes)}
             )
     if total > limits.max_upload_bytes:
         raise UploadTooLarge(
-            f"the upload is {format_size(total)}, over the "
-            f"{format_size(limits.max_upload_bytes)} limit per upload"
+            N_("the upload is %(size)s, over the %(limit)s limit per upload")
+            % {"size": format_size(total), "limit": format_size(limits.max_upload_bytes)}
         )
 
 
@@ -239,8 +248,7 @@ def ingest_tree(
     entries = _set_entries(files, lambda path: path, wrapped=False, around=around)
     results = _publish(publisher, islice(entries, skip, None), progress)
     if not results and not skip:
-        reason = "the folder holds no Markdown files (.md, .markdown, .txt)"
-        empty = FileResult(root.name, REJECTED, reason=reason)
+        empty = FileResult(root.name, REJECTED, reason=EMPTY_FOLDER)
         publisher.report([empty])  # a job's report names it too
         results.append(empty)
         if progress is not None:
@@ -306,7 +314,7 @@ def _zip_entries(file: IncomingFile, limits: UploadLimits, opened: ExitStack) ->
         found = True
         yield entry
     if not found:
-        yield Refusal(file.name, "the zip holds no Markdown files (.md, .markdown, .txt)")
+        yield Refusal(file.name, EMPTY_ZIP)
 
 
 def _set_entries(
@@ -366,18 +374,16 @@ def _document_entry(
         yield Refusal(label, str(error))
         return
     if not text.strip():
-        yield Refusal(label, "the file is empty")
+        yield Refusal(label, N_("the file is empty"))
     elif in_bundle and _is_root_readme(path, bundle_root) and not _has_front_matter(text):
         # A README at the top of a zip or folder describes the bundle (a blog's repository,
         # a notes folder) rather than being a post; with front matter it is published.
         yield Refusal(
-            label, "a README at the top of the bundle is not published without front matter"
+            label, N_("a README at the top of the bundle is not published without front matter")
         )
     elif len(filename) > _MAX_FILENAME:
-        yield Refusal(
-            label,
-            f"the file name is {len(filename):,} characters long; at most {_MAX_FILENAME} fit",
-        )
+        too_long = N_("the file name is %(length)s characters long; at most %(limit)s fit")
+        yield Refusal(label, too_long % {"length": f"{len(filename):,}", "limit": _MAX_FILENAME})
     else:
         yield Document(
             label,
@@ -404,7 +410,7 @@ def _enclosing_site(root: Path, max_bytes: int) -> Site | None:
         def read(name: str, ancestor: Path = ancestor) -> bytes:
             path = ancestor / name
             if path.stat().st_size > max_bytes:
-                raise ValueError(f"over the {format_size(max_bytes)} limit per file")
+                raise ValueError(over_file_limit(max_bytes))
             return path.read_bytes()
 
         site = site_around(root.relative_to(ancestor).as_posix(), names, read)

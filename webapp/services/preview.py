@@ -10,6 +10,7 @@ from ..config import site_timezone
 from ..content.document import Rendered, Source, parse_source, render_source
 from ..content.frontmatter import FrontMatterError
 from ..content.images import normalise_reference
+from ..content.messages import N_
 from ..content.metadata import MetadataError, TooLongError
 from ..content.render import MISSING_IMAGE, MissingImage
 from ..content.slugs import slugify
@@ -22,6 +23,7 @@ from .authoring import (
     status_after_edit,
 )
 from .publishing.links import note_links, unresolved_warning
+from .publishing.prepare import FORMULA_NOT_RENDERED
 
 PREVIEW_ID = "preview"
 
@@ -125,8 +127,9 @@ def build_preview(text: str, article: Article | None = None) -> Preview:
     notes = note_links(source.body)
     rendered = render_source(source, resolve_image=resolve, resolve_link=notes.get)
     cover_url = _cover(source, resolve)
-    warnings = [f"image not uploaded yet (readers see its alt text): {src}" for src in missing]
-    warnings += [f"formula not rendered: {message}" for message in rendered.math_errors]
+    not_yet = N_("image not uploaded yet (readers see its alt text): %(image)s")
+    warnings = [not_yet % {"image": src} for src in missing]
+    warnings += [FORMULA_NOT_RENDERED % {"error": message} for message in rendered.math_errors]
     warnings += unresolved_warning(rendered.unresolved_links)
     draft = source.meta.draft
     if article is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from ..messages import N_
 from . import hexo, hugo, jekyll
 from .paths import (
     MAX_ADDRESS_CHARS,
@@ -68,7 +69,8 @@ def old_addresses(
         return OldAddresses([(link, FRONT_MATTER) for link in _own_links(front_matter)])
     links, warnings = _RULES[site.generator](site, relative, front_matter, title, timezone)
     if site.problem:
-        warnings = [f"{site.problem}; its default addresses are used", *warnings]
+        problem = N_("%(reason)s; its default addresses are used") % {"reason": site.problem}
+        warnings = [problem, *warnings]
     unique = list(dict.fromkeys(_on_old_host(link, site) for link in links))
     return OldAddresses([(link, site.generator) for link in unique], warnings)
 

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
+from ..messages import N_
+
 # The longest path article_addresses.path holds.
 MAX_ADDRESS_CHARS = 1000
 _DROPPED_LAST = frozenset({"index.html"})
@@ -28,31 +30,42 @@ def clean_address(text: str, hosts: frozenset[str] = frozenset()) -> str:
     """
     text = text.strip()
     if not text:
-        raise AddressError("the address is empty")
+        raise AddressError(N_("the address is empty"))
     if any(unicodedata.category(char) == "Cc" for char in text):
-        raise AddressError("the address holds a control character")
+        raise AddressError(N_("the address holds a control character"))
     parts = urlsplit(text)
     if parts.scheme or text.startswith("//"):
         if parts.scheme not in ("http", "https", ""):
-            raise AddressError(f"{_short(text)} is not a web address")
+            raise AddressError(N_("%(address)s is not a web address") % {"address": _short(text)})
         host = (parts.hostname or "").lower()
         if host not in hosts:
-            raise AddressError(
-                f"{_short(text)} is on another site ({host or 'no host'}); "
-                "only addresses on this site can lead here"
+            words = (
+                N_(
+                    "%(address)s is on another site (%(host)s); "
+                    "only addresses on this site can lead here"
+                )
+                if host
+                else N_(
+                    "%(address)s is on another site (no host); "
+                    "only addresses on this site can lead here"
+                )
             )
+            raise AddressError(words % {"address": _short(text), "host": host})
     path = unicodedata.normalize("NFC", unquote(parts.path))
     segments = [segment for segment in path.split("/") if segment not in ("", ".")]
     if ".." in segments:
-        raise AddressError(f"{_short(text)} climbs out of the site with “..”")
+        raise AddressError(
+            N_("%(address)s climbs out of the site with “..”") % {"address": _short(text)}
+        )
     if segments and segments[-1] in _DROPPED_LAST:
         segments.pop()
     if not segments:
-        raise AddressError("the home page is this site's own address")
+        raise AddressError(N_("the home page is this site's own address"))
     cleaned = "/" + "/".join(segments)
     if len(cleaned) > MAX_ADDRESS_CHARS:
         raise AddressError(
-            f"the address is {len(cleaned):,} characters long; at most {MAX_ADDRESS_CHARS:,} fit"
+            N_("the address is %(length)s characters long; at most %(limit)s fit")
+            % {"length": f"{len(cleaned):,}", "limit": f"{MAX_ADDRESS_CHARS:,}"}
         )
     return cleaned
 

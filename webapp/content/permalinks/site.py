@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from ..messages import N_
 from ..metadata import MetadataError, _parse_date_string
 
 HEXO, JEKYLL, HUGO = "hexo", "jekyll", "hugo"
@@ -141,9 +142,11 @@ def _load(generator: str, root: str, path: str | None, read: Reader) -> Site:
             config = yaml.load(text, Loader=_LOADER) or {}
     except Exception as error:  # a broken settings file must not stop the import
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return Site(generator, root, problem=f"{path} cannot be read ({reason})")
+        problem = N_("%(path)s cannot be read (%(error)s)") % {"path": path, "error": reason}
+        return Site(generator, root, problem=problem)
     if not isinstance(config, dict):
-        return Site(generator, root, problem=f"{path} holds no settings")
+        problem = N_("%(path)s holds no settings") % {"path": path}
+        return Site(generator, root, problem=problem)
     if name.startswith("permalinks."):
         config = {"permalinks": config}
     # Hugo's keys are case-insensitive (baseURL, baseurl); Hexo's and Jekyll's are not.

@@ -19,6 +19,7 @@ from ...config import site_timezone
 from ...content.document import parse_source
 from ...content.frontmatter import FrontMatterError
 from ...content.images import UnsupportedImage, image_file
+from ...content.messages import N_
 from ...content.metadata import MetadataError, TooLongError
 from ...extensions import db
 from ...models import Article, utcnow
@@ -51,24 +52,32 @@ class Attached:
     def describe(self) -> str:
         """Return the report's plain words: "added to 2 articles: “A”, “B”"."""
         parts = [
-            f"{verb} {_articles(titles)}"
+            verb % {"articles": _articles(titles)}
             for verb, titles in (
-                ("added to", self.added),
-                ("replaced in", self.replaced),
-                ("already in", self.already),
-                ("not added to", self.ambiguous),
+                (N_("added to %(articles)s"), self.added),
+                (N_("replaced in %(articles)s"), self.replaced),
+                (N_("already in %(articles)s"), self.already),
+                (N_("not added to %(articles)s"), self.ambiguous),
             )
             if titles
         ]
-        text = "; ".join(parts)
+        text = parts[0] if parts else ""
+        for part in parts[1:]:
+            text = N_("%(reason)s; %(more)s") % {"reason": text, "more": part}
         if self.ambiguous:
-            text += " (it references two images of this name; upload it with its note)"
+            text = N_(
+                "%(reason)s (it references two images of this name; upload it with its note)"
+            ) % {"reason": text}
         return text
 
 
 def _articles(titles: list[str]) -> str:
-    count = len(titles)
-    return f"{count} article{'s' if count != 1 else ''}: " + ", ".join(f"“{t}”" for t in titles)
+    words = (
+        N_("%(count)s article: %(titles)s")
+        if len(titles) == 1
+        else N_("%(count)s articles: %(titles)s")
+    )
+    return words % {"count": len(titles), "titles": ", ".join(f"“{t}”" for t in titles)}
 
 
 def _key(name: str) -> str:

@@ -22,6 +22,7 @@ from ...config import site_timezone
 from ...content.document import Source, parse_source
 from ...content.frontmatter import FrontMatterError
 from ...content.images import ImageLoader
+from ...content.messages import N_
 from ...content.metadata import MetadataError, TooLongError
 from ...content.permalinks import Site
 from ..assets import media_prefix
@@ -35,10 +36,11 @@ from .results import REJECTED, UNCHANGED, UPDATED, FileResult
 from .single import ATTEMPTS, PublishResult, publish_source
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
 
-SERVER_ERROR = "could not be saved because of a server error"
-NOT_USED = (
+SERVER_ERROR = N_("could not be saved because of a server error")
+NOT_USED = N_(
     "not a Markdown file (.md, .markdown, .txt) or a .zip, and no uploaded Markdown file uses it"
 )
+RENDERER_STOPPED = N_("could not be rendered: the renderer stopped while reading it")
 # A batch is written when it has waited this long, full or not (progress stays live).
 BATCH_SECONDS = 1.0
 # Documents rendered ahead of the writer, per pool process.
@@ -223,7 +225,7 @@ class Publisher:
                 staged.result = FileResult(
                     staged.entry.name,
                     REJECTED,
-                    reason="could not be rendered: the renderer stopped while reading it",
+                    reason=RENDERER_STOPPED,
                 )
         return staged
 
@@ -311,7 +313,8 @@ def _done(staged: _Staged) -> bool:
 
 def _rejected(name: str, error: Exception) -> FileResult:
     if isinstance(error, MetadataError):
-        return FileResult(name, REJECTED, reason=f"front matter: {error}")
+        reason = N_("front matter: %(error)s") % {"error": error}
+        return FileResult(name, REJECTED, reason=reason)
     return FileResult(name, REJECTED, reason=str(error))
 
 

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from ...content.encoding import DecodeError, decode_text
 from ...content.frontmatter import FrontMatterError, split_front_matter
+from ...content.messages import N_
 from ...content.wikilinks import NOTE_SUFFIXES, link_targets, note_key
 from ...models import PUBLISHED
 from ..bundle import EntryError, FileSet
@@ -123,4 +124,6 @@ def note_links(
 
 def unresolved_warning(links: list[str]) -> list[str]:
     """Return the report's line naming links to notes that were not found, if any."""
-    return [f"links to notes not found: {', '.join(links)}"] if links else []
+    if not links:
+        return []
+    return [N_("links to notes not found: %(links)s") % {"links": ", ".join(links)}]

@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 
 from ...content.document import Rendered, Source, render_source
 from ...content.images import ImageCollector, ImageFile, ImageLoader, UnsupportedImage
+from ...content.messages import N_
 from ..bundle import EntryError, FileSet, open_files
 from .links import unresolved_warning
 from .remote import Downloader, FetchPlan
+
+# "line 3: " and KaTeX's own message, which stays English.
+FORMULA_NOT_RENDERED = N_("formula not rendered: %(error)s")
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
     cover_url = images.cover(meta.cover) if meta.cover else None
     warnings = (
         images.warnings
-        + [f"formula not rendered: {message}" for message in rendered.math_errors]
+        + [FORMULA_NOT_RENDERED % {"error": message} for message in rendered.math_errors]
         + unresolved_warning(rendered.unresolved_links)
     )
     return Prepared(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ...content.images import ImageFile, RemoteImageError, UnsupportedImage, image_file
+from ...content.messages import N_
 from ..imagefetch import FetchError, FetchLimits, fetch
 
 # Every remote URL (http://, https://, //) holds this once at least, written plainly or as
@@ -46,9 +47,9 @@ class Downloader:
         if time.time() >= self.end:
             late = self.end >= self.plan.deadline
             raise RemoteImageError(
-                "no time left for the upload's downloads"
+                N_("no time left for the upload's downloads")
                 if late
-                else "no time left for this document's downloads"
+                else N_("no time left for this document's downloads")
             )
         self.started += 1
         try:
@@ -57,7 +58,7 @@ class Downloader:
         except FetchError as error:
             raise RemoteImageError(str(error)) from None
         except UnsupportedImage as error:
-            raise RemoteImageError(f"not an image: {error}") from None
+            raise RemoteImageError(N_("not an image: %(error)s") % {"error": error}) from None
 
 
 class FetchBudget:
@@ -113,9 +114,11 @@ class FetchBudget:
         share = min(wanted, self.left)
         self.left -= share
         if share < wanted:
-            reason = f"the limit of {self.per_upload} downloaded images per upload is reached"
+            limit = N_("the limit of %(limit)s downloaded images per upload is reached")
+            reason = limit % {"limit": self.per_upload}
         else:
-            reason = f"the limit of {self.per_document} downloaded images per document is reached"
+            limit = N_("the limit of %(limit)s downloaded images per document is reached")
+            reason = limit % {"limit": self.per_document}
         return FetchPlan(self.limits, share, reason, self.document_seconds, self.deadline)
 
     def settle(self, plan: FetchPlan, used: int) -> None:

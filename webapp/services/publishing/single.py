@@ -9,6 +9,7 @@ from ...config import site_timezone
 from ...content.document import Source, parse_source
 from ...content.imagelinks import image_links
 from ...content.images import ImageLoader, normalise_reference
+from ...content.messages import N_
 from ...content.permalinks import Site, old_addresses
 from ...content.render import is_remote
 from ...extensions import db
@@ -133,7 +134,8 @@ def _gained_images(
     if not added:
         return None
     rewrite_rendered(writer, article, prepared)
-    warnings = [f"images added from this upload: {', '.join(added)}", *prepared.warnings]
+    gained = N_("images added from this upload: %(names)s") % {"names": ", ".join(added)}
+    warnings = [gained, *prepared.warnings]
     return PublishResult(article, UPDATED, warnings, set(prepared.loaded))
 
 
@@ -142,10 +144,11 @@ def _slug_notes(source: Source, article: Article) -> list[str]:
     slug = source.meta.slug
     if not slug or slug == article.slug:
         return []
-    return [
-        f"the front matter slug “{slug}” differs from the article's address “{article.slug}”, "
+    differs = N_(
+        "the front matter slug “%(slug)s” differs from the article's address “%(address)s”, "
         "which stays; save the source on the edit page to move it"
-    ]
+    )
+    return [differs % {"slug": slug, "address": article.slug}]
 
 
 def publish(

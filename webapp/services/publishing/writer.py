@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ...content.document import Source, source_hash
+from ...content.messages import N_
 from ...content.metadata import category_path
 from ...content.searchtext import SearchFields
 from ...content.slugs import slugify
@@ -121,8 +122,11 @@ def find_article(source: Source, filename: str | None, skip: Collection[int] = (
         return Found(
             None,
             notes=(
-                f"{len(candidates)} articles are titled “{source.title}”, so a new one was "
-                "made; give the document the slug of the one it updates",
+                N_(
+                    "%(count)s articles are titled “%(title)s”, so a new one was made; "
+                    "give the document the slug of the one it updates"
+                )
+                % {"count": len(candidates), "title": source.title},
             ),
         )
     return Found(None)
@@ -135,7 +139,8 @@ def _in_trash_last():
 def _title_notes(article: Article, filename: str | None) -> tuple[str, ...]:
     if filename and article.source_filename and article.source_filename != filename:
         came_from = article.source_filename
-        return (f"updates “{article.title}”, found by its title (it came from {came_from})",)
+        found = N_("updates “%(title)s”, found by its title (it came from %(name)s)")
+        return (found % {"title": article.title, "name": came_from},)
     return ()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...content.messages import N_
 from ...extensions import db
 from ...models import ApiToken, User
 from .manifest import ExportFormatError, format_time, parse_time
@@ -60,7 +61,7 @@ def restore_accounts(accounts: object) -> AccountsRestored:
     """
     done = AccountsRestored()
     if not isinstance(accounts, dict):
-        raise ExportFormatError("accounts: expected an object of users and tokens")
+        raise ExportFormatError(N_("accounts: expected an object of users and tokens"))
     try:
         users = {}
         for item in accounts.get("users") or []:
@@ -94,7 +95,8 @@ def restore_accounts(accounts: object) -> AccountsRestored:
             done.tokens += 1
     except (KeyError, TypeError, AttributeError) as error:
         db.session.rollback()
-        raise ExportFormatError(f"accounts: an entry lacks {error}") from error
+        lacking = N_("accounts: an entry lacks %(detail)s")
+        raise ExportFormatError(lacking % {"detail": error}) from error
     except ExportFormatError:
         db.session.rollback()
         raise

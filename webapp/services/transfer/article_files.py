@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ...content.imagelinks import image_links, note_links, rewrite
+from ...content.messages import N_
 from ...content.wikilinks import link_parts, note_key
 from ...extensions import db
 from ...models import Article, Asset
@@ -64,7 +65,8 @@ class ArticleFiles:
             return self.files[asset.sha256]
         source = uploads_dir() / asset.filename
         if not source.is_file():
-            self.warnings.append(f"image file missing from uploads: {asset.filename}")
+            missing = N_("image file missing from uploads: %(name)s")
+            self.warnings.append(missing % {"name": asset.filename})
             return None
         name = self.names.name(reference, asset.sha256, asset.extension)
         path = f"{self.folder}/{name}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ...content.images import UnsupportedImage
+from ...content.messages import N_
 from ...extensions import db
 from ...models import Article, ArticleAddress
 from ..assets import media_prefix, store_image
@@ -43,12 +44,14 @@ def _cover_url(record, images, writer, warnings) -> str | None:
         return cover.url  # a remote image, or a stored one the export did not hold
     data = images.cover()
     if data is None:
-        warnings.append(f"cover image {cover.file} missing from the export; kept {cover.url}")
+        missing = N_("cover image %(image)s missing from the export; kept %(url)s")
+        warnings.append(missing % {"image": cover.file, "url": cover.url})
         return cover.url
     try:
         asset = store_image(data, writer.written)
     except UnsupportedImage as error:
-        warnings.append(f"cover image {cover.file} cannot be used: {error}")
+        unusable = N_("cover image %(image)s cannot be used: %(error)s")
+        warnings.append(unusable % {"image": cover.file, "error": error})
         return None
     db.session.flush()
     return media_prefix() + asset.filename
@@ -68,7 +71,8 @@ def _place_addresses(article, record, warnings, *, keep_others: bool) -> None:
                 select(ArticleAddress).where(ArticleAddress.path == item.path)
             )
             if holder is not None and holder.article_id != article.id:
-                warnings.append(f"old address {item.path} already leads to another article")
+                held = N_("old address %(address)s already leads to another article")
+                warnings.append(held % {"address": item.path})
                 continue
             address = ArticleAddress(path=item.path)
         address.origin, address.created_at = item.origin, item.created_at

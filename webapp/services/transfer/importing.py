@@ -6,6 +6,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...content.messages import N_
 from ..bundle import FolderFiles
 from ..ingest import (
     DOCUMENT_SUFFIXES,
@@ -16,7 +17,7 @@ from ..ingest import (
     ingest_tree,
 )
 from ..publishing import FileResult, Publisher
-from .manifest import MANIFEST, Archive, ExportFormatError, is_export
+from .manifest import MANIFEST, Archive, ExportFormatError, is_export, named_reason
 from .restore import Progress, restore_export
 
 
@@ -59,15 +60,16 @@ def check_restore(path: Path, name: str) -> ImportPlan:
     """
     try:
         if not zipfile.is_zipfile(path):
-            raise ExportFormatError("not a zip file, or a damaged one")
+            raise ExportFormatError(N_("not a zip file, or a damaged one"))
         if not is_export(path):
             raise ExportFormatError(
-                f"not a blog export: it holds no {MANIFEST} (to publish Markdown, use Upload)"
+                N_("not a blog export: it holds no %(name)s (to publish Markdown, use Upload)")
+                % {"name": MANIFEST}
             )
         return plan_import(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         # ExportFormatError is a ValueError: every refusal names the file the author sent.
-        raise ExportFormatError(f"{name}: {error}") from error
+        raise ExportFormatError(named_reason(name, error)) from error
 
 
 def _count_documents(path: Path) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from ...content.messages import N_
 from ...models import DRAFT, PUBLISHED
 
 MANIFEST = "blog-export.json"
@@ -24,6 +25,11 @@ class ExportFormatError(ValueError):
     """A manifest or manifest entry that cannot be read."""
 
 
+def named_reason(name: str, error: Exception) -> str:
+    """Return a reason prefixed by the file it is about: "blog-export.json: <why>"."""
+    return N_("%(name)s: %(error)s") % {"name": name, "error": error}
+
+
 def format_time(value: datetime | None) -> str | None:
     """Return a stored (naive UTC) time as ISO 8601 with microseconds and a Z."""
     return None if value is None else value.isoformat(timespec="microseconds") + "Z"
@@ -32,11 +38,13 @@ def format_time(value: datetime | None) -> str | None:
 def parse_time(value: object, field: str) -> datetime:
     """Parse a manifest time back into naive UTC; raise ExportFormatError if unreadable."""
     if not isinstance(value, str):
-        raise ExportFormatError(f"{field}: expected a time, got {value!r}")
+        not_time = N_("%(field)s: expected a time, got %(value)s")
+        raise ExportFormatError(not_time % {"field": field, "value": repr(value)})
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
-        raise ExportFormatError(f"{field}: cannot read {value!r} as a time") from error
+        unreadable = N_("%(field)s: cannot read %(value)s as a time")
+        raise ExportFormatError(unreadable % {"field": field, "value": repr(value)}) from error
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
@@ -105,16 +113,17 @@ class ArticleRecord:
         entry names each image's file itself.
         """
         if not isinstance(entry, dict):
-            raise ExportFormatError("article entry is not an object")
+            raise ExportFormatError(N_("article entry is not an object"))
         for key in ("file", "slug"):
             if not isinstance(entry.get(key), str) or not entry[key]:
-                raise ExportFormatError(f"{key}: missing")
+                raise ExportFormatError(N_("%(field)s: missing") % {"field": key})
         if entry.get("status", PUBLISHED) not in (DRAFT, PUBLISHED):
-            raise ExportFormatError(f"status: unknown value {entry.get('status')!r}")
+            unknown = N_("status: unknown value %(value)s")
+            raise ExportFormatError(unknown % {"value": repr(entry.get("status"))})
         images, image_files = _images(entry.get("images") or {}, assets or {})
         tags = entry.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-            raise ExportFormatError("tags: expected a list of tag slugs")
+            raise ExportFormatError(N_("tags: expected a list of tag slugs"))
         revisions = entry.get("revisions")
         if revisions is not None:
             try:
@@ -123,7 +132,9 @@ class ArticleRecord:
                     for item in revisions
                 ]
             except (TypeError, KeyError) as error:
-                raise ExportFormatError("revisions: expected a list of files and times") from error
+                raise ExportFormatError(
+                    N_("revisions: expected a list of files and times")
+                ) from error
         deleted = entry.get("deleted_at")
         return cls(
             file=entry["file"],
@@ -152,7 +163,7 @@ class ArticleRecord:
 def _images(images: object, assets: dict) -> tuple[dict[str, str], dict[str, str]]:
     """Return (reference -> hash, reference -> file) from either version's image map."""
     if not isinstance(images, dict):
-        raise ExportFormatError("images: expected a map of reference to image")
+        raise ExportFormatError(N_("images: expected a map of reference to image"))
     hashes, files = {}, {}
     for reference, item in images.items():
         if isinstance(item, str):  # version 1: the hash, its file under the global assets
@@ -161,7 +172,8 @@ def _images(images: object, assets: dict) -> tuple[dict[str, str], dict[str, str
         elif isinstance(item, dict) and isinstance(item.get("sha256"), str):
             hashes[reference], file = item["sha256"], item.get("file")
         else:
-            raise ExportFormatError(f"images: cannot read the entry for {reference!r}")
+            unreadable = N_("images: cannot read the entry for %(reference)s")
+            raise ExportFormatError(unreadable % {"reference": repr(reference)})
         if isinstance(file, str) and file:
             files[reference] = file
     return hashes, files
@@ -177,7 +189,7 @@ def _rewrites(rewrites: object) -> list[list]:
         for item in rewrites
     )
     if not valid:
-        raise ExportFormatError("rewrites: expected [start, length, text] entries")
+        raise ExportFormatError(N_("rewrites: expected [start, length, text] entries"))
     return rewrites
 
 
@@ -185,7 +197,7 @@ def _cover(cover: object) -> CoverRecord | None:
     if cover is None:
         return None
     if not isinstance(cover, dict) or not isinstance(cover.get("url"), str):
-        raise ExportFormatError("cover: expected an object with a url")
+        raise ExportFormatError(N_("cover: expected an object with a url"))
     file, sha = cover.get("file"), cover.get("sha256")
     return CoverRecord(
         cover["url"], file if isinstance(file, str) else None, sha if isinstance(sha, str) else None
@@ -194,11 +206,11 @@ def _cover(cover: object) -> CoverRecord | None:
 
 def _addresses(addresses: object) -> list[AddressRecord]:
     if not isinstance(addresses, list):
-        raise ExportFormatError("addresses: expected a list")
+        raise ExportFormatError(N_("addresses: expected a list"))
     records = []
     for item in addresses:
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-            raise ExportFormatError("addresses: each needs a path")
+            raise ExportFormatError(N_("addresses: each needs a path"))
         records.append(
             AddressRecord(
                 item["path"],
@@ -252,9 +264,11 @@ class Archive:
                 # Read one byte past the limit: a zip may understate an entry's size.
                 data = handle.read(limit + 1 if limit else -1)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-            raise ExportFormatError(f"{name} is damaged in the zip ({error})") from error
+            damaged = N_("%(name)s is damaged in the zip (%(detail)s)")
+            raise ExportFormatError(damaged % {"name": name, "detail": error}) from error
         if limit and len(data) > limit:
-            raise ExportFormatError(f"{name} is larger than the {limit}-byte file limit")
+            larger = N_("%(name)s is larger than the %(limit)s-byte file limit")
+            raise ExportFormatError(larger % {"name": name, "limit": limit})
         return data
 
     def manifest(self) -> dict:
@@ -262,21 +276,26 @@ class Archive:
         # The manifest of a large blog outgrows the per-file upload limit; it is read whole.
         data = self.read(MANIFEST, limited=False)
         if data is None:
-            raise ExportFormatError(f"{self.path}: no {MANIFEST}")
+            raise ExportFormatError(
+                N_("%(name)s: no %(file)s") % {"name": self.path, "file": MANIFEST}
+            )
         try:
             manifest = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ExportFormatError(f"{MANIFEST}: {error}") from error
+            raise ExportFormatError(named_reason(MANIFEST, error)) from error
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise ExportFormatError(f"{MANIFEST}: not a blog export")
+            raise ExportFormatError(N_("%(name)s: not a blog export") % {"name": MANIFEST})
         version = manifest.get("version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ExportFormatError(
-                f"{MANIFEST}: format version {version!r} is newer than this blog reads"
-                f" ({FORMAT_VERSION}); upgrade the blog first"
+                N_(
+                    "%(name)s: format version %(version)s is newer than this blog reads "
+                    "(%(readable)s); upgrade the blog first"
+                )
+                % {"name": MANIFEST, "version": repr(version), "readable": FORMAT_VERSION}
             )
         if not isinstance(manifest.get("articles"), list):
-            raise ExportFormatError(f"{MANIFEST}: no article list")
+            raise ExportFormatError(N_("%(name)s: no article list") % {"name": MANIFEST})
         return manifest
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ...config import site_timezone
 from ...content.document import Source, parse_source, source_hash
 from ...content.imagelinks import undo_rewrite
+from ...content.messages import N_
 from ...content.metadata import ArticleMeta, check_lengths
 from ...extensions import db
 from ...models import DRAFT, PUBLISHED, Article, Category, Tag, utcnow
@@ -164,29 +165,30 @@ def _source_text(archive: Archive, record: ArticleRecord) -> str:
     """Return the article's source: the stored one for an untouched file, else the file's."""
     data = archive.read(record.file)
     if data is None:
-        raise ExportFormatError("file missing from the export")
+        raise ExportFormatError(N_("file missing from the export"))
     text = data.decode("utf-8")
     if record.file_sha256 is None or hashlib.sha256(data).hexdigest() != record.file_sha256:
         return text  # a version 1 file is the source; an edited one is the new source
     original = undo_rewrite(text, record.rewrites)
     if record.source_sha256 and source_hash(original) != record.source_sha256:
-        raise ExportFormatError("the manifest's rewrites do not give back the exported source")
+        raise ExportFormatError(N_("the manifest's rewrites do not give back the exported source"))
     return original
 
 
 def _read_text(archive: Archive, name: str) -> str:
     data = archive.read(name)
     if data is None:
-        raise ExportFormatError(f"revision {name} missing from the export")
+        raise ExportFormatError(N_("revision %(name)s missing from the export") % {"name": name})
     return data.decode("utf-8")
 
 
 def _reason(error: Exception) -> str:
     if isinstance(error, UnicodeDecodeError):
-        return "not UTF-8 text (an export is always UTF-8)"
+        return N_("not UTF-8 text (an export is always UTF-8)")
     if isinstance(error, ValueError):
         return str(error)
-    return f"unexpected error: {type(error).__name__}: {error}"
+    unexpected = N_("unexpected error: %(kind)s: %(detail)s")
+    return unexpected % {"kind": type(error).__name__, "detail": error}
 
 
 @dataclass
