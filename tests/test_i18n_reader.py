@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from html import unescape
 
 import feedparser
 import pytest
@@ -253,8 +254,10 @@ def test_feed_titles_in_chinese(chinese, client, site):
     assert category.feed.title == "Signal & Noise · 分类：ML"
     assert category.feed.subtitle == "Signal & Noise 上“ML”分类及其子分类中的文章。"
     tag = feedparser.parse(client.get("/tags/python/rss.xml").data)
-    assert tag.feed.title == "Signal & Noise · 标签：python"
-    assert tag.feed.subtitle == "Signal & Noise 上带有“python”标签的文章。"
+    # RSS readers take the channel's title and description as HTML, holding escaped text.
+    assert tag.feed.title_detail.type == "text/html"
+    assert unescape(tag.feed.title) == "Signal & Noise · 标签：python"
+    assert unescape(tag.feed.subtitle) == "Signal & Noise 上带有“python”标签的文章。"
     html = client.get("/categories/ML/").get_data(as_text=True)
     assert 'title="Signal &amp; Noise · 分类：ML"' in html
 

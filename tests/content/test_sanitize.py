@@ -11,7 +11,7 @@ from pygments.lexers import PythonLexer
 
 from webapp.content import katex
 from webapp.content.render import render_markdown
-from webapp.content.sanitize import sanitize_html
+from webapp.content.sanitize import formula_marks, sanitize_html
 
 
 class _Structure(HTMLParser):
@@ -36,26 +36,48 @@ def structure(html: str) -> list[tuple]:
     return parser.elements
 
 
-@pytest.mark.parametrize(
-    "tex",
-    [
-        "\\sqrt{x^2 + 1} + \\sqrt[3]{y}",
-        "\\frac{a}{b} + \\dfrac{\\frac{1}{2}}{c}",
-        "\\overrightarrow{AB} + \\widehat{xyz} + \\underbrace{a+b}_{n}",
-        "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix} \\begin{vmatrix} a \\end{vmatrix}",
-        "f(x) = \\begin{cases} 1 & x > 0 \\\\ 0 & \\text{否则} \\end{cases}",
-        "\\begin{array}{c|c} a & b \\\\ \\hline c & d \\end{array}",
-        "\\color{red}{x} + \\boxed{y} + \\cancel{z} + \\xrightarrow[a]{b}",
-    ],
-)
+KATEX_CORPUS = [
+    "\\sqrt{x^2 + 1} + \\sqrt[3]{y}",
+    "\\frac{a}{b} + \\dfrac{\\frac{1}{2}}{c}",
+    "\\overrightarrow{AB} + \\widehat{xyz} + \\underbrace{a+b}_{n}",
+    "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix} \\begin{vmatrix} a \\end{vmatrix}",
+    "f(x) = \\begin{cases} 1 & x > 0 \\\\ 0 & \\text{否则} \\end{cases}",
+    "\\begin{array}{c|c} a & b \\\\ \\hline c & d \\end{array}",
+    "\\color{red}{x} + \\boxed{y} + \\cancel{z} + \\xrightarrow[a]{b}",
+    # The constructs that write position, left, bottom and negative margins.
+    "\\Bigg( \\int_0^1 \\sum_{i=1}^n \\vec{v} \\hat{x} \\tilde{y}",
+    "\\raisebox{-2em}{r} \\rlap{x}\\llap{y} \\mathclap{z} \\not= \\kern-2em x \\hspace{-1em} y",
+    "\\colorbox{red}{a} \\fcolorbox{red}{blue}{b} \\rule{2em}{1em} \\sout{a} \\xcancel{q}",
+]
+
+
+def katex_part(html: str, length: int) -> list[tuple]:
+    """Return the elements of the first formula in html, from its .katex or .katex-display."""
+    elements = structure(html)
+    start = next(i for i, e in enumerate(elements) if {"katex", "katex-display"} & set(e[1]))
+    return elements[start : start + length]
+
+
+@pytest.mark.parametrize("tex", KATEX_CORPUS)
 @pytest.mark.parametrize("display", [False, True])
 def test_katex_output_survives_unchanged(tex, display):
     rendered = katex.render_tex(tex, display=display)
     before = structure(rendered)
-    after = structure(sanitize_html(rendered))
+    start, end = formula_marks()
+    after = structure(sanitize_html(f"{start}{rendered}{end}", (start, end)))
     assert after == before
     tags = {tag for tag, *_ in after}
     assert {"math", "semantics", "annotation", "span"} <= tags
+
+
+@pytest.mark.parametrize("tex", KATEX_CORPUS)
+@pytest.mark.parametrize("display", [False, True])
+def test_formulas_in_an_article_keep_every_style_katex_wrote(tex, display):
+    source = f"$$\n{tex}\n$$\n" if display else f"Inline ${tex}$ here.\n"
+    before = structure(katex.render_tex(tex, display=display))
+    html = render_markdown(source).html
+    assert katex_part(html, len(before)) == before
+    assert "katexstart" not in html and "katexend" not in html
 
 
 def test_katex_svg_keeps_its_geometry():
@@ -123,3 +145,80 @@ def test_links_keep_safe_urls_and_external_ones_get_noopener():
 def test_style_keeps_only_known_properties():
     clean = sanitize_html('<span style="color:red; height: 1em; behavior: x; z-index: 9">s</span>')
     assert structure(clean) == [("span", (), (), ("color:red", "height:1em"))]
+
+
+# The overlay from the security review: it covered the header and the search box.
+COVERING_DIV = (
+    '<div style="position:absolute;top:0;left:0;width:100vw;height:100vh;z-index:9999;'
+    'background-color:white">Covered</div>'
+)
+
+
+def declarations(html: str) -> list[tuple[str, ...]]:
+    """Return the style declarations of each element of html."""
+    return [element[3] for element in structure(html)]
+
+
+def test_the_page_covering_div_keeps_only_its_colour():
+    assert declarations(sanitize_html(COVERING_DIV)) == [("background-color:white",)]
+    rendered = render_markdown(f"Before.\n\n{COVERING_DIV}\n\nAfter.\n").html
+    assert 'style="background-color:white"' in rendered
+    for word in ("position", "top:", "left:", "100v", "z-index"):
+        assert word not in rendered
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "position:relative", "position:absolute", "top:-40em", "right:0", "bottom:0", "left:0",
+        "inset:0", "inset-block-start:0", "z-index:10", "transform:translateY(-200px)",
+        "translate:0 -200px", "float:left", "width:100vw", "height:100vh", "min-height:100dvh",
+        "height:100svh", "max-width:100lvw", "width:50vmin", "height:10cqh", "width:5000px",
+        "height:200em", "width:150%", "min-width:99in", "width:calc(100% + 400px)",
+        "height:var(--x)", "width:max(10px, 100vw)", "margin-top:-300px", "margin:0 0 0 -1em",
+        "margin-left:-.5em", "padding-top:100vh", "text-shadow:0 -5000px red",
+        "border-top-width:1e4px",
+    ],
+)  # fmt: skip
+def test_author_styles_cannot_position_or_outgrow_the_article(declaration):
+    html = f'<div style="{declaration};color:red">x</div><span style="{declaration}">y</span>'
+    assert declarations(sanitize_html(html)) == [("color:red",), ()]
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "color:red", "background-color:rgb(255 0 0 / 50%)", "color:hsl(120deg 50% 50%)",
+        "color:#1e2", "width:50%", "height:20em", "max-width:600px", "margin:0 auto",
+        "margin-top:1.5em", "padding-left:2em", "border:1px solid #ccc", "text-align:center",
+        "vertical-align:-0.2em", "text-shadow:0 -1px 2px #000",
+    ],
+)  # fmt: skip
+def test_ordinary_author_styles_are_kept(declaration):
+    clean = sanitize_html(f'<div style="{declaration}">x</div>')
+    assert declarations(clean) == [("".join(declaration.split()),)]
+
+
+def test_katex_classes_written_by_an_author_get_no_offsets():
+    forged = (
+        '<span class="katex"><span class="vlist" style="height:1em;top:-40em;'
+        'position:relative;margin-left:-30em">x</span></span>'
+    )
+    rendered = render_markdown(f"Text $x$ and {forged}.\n").html
+    assert 'style="height:1em">x</span>' in rendered and "-40em" not in rendered
+
+
+def test_formula_marks_are_fresh_for_every_render():
+    assert formula_marks() != formula_marks()
+    start, end = formula_marks()
+    # Marks the author guessed wrong are text; a lone mark trusts nothing after it.
+    clean = sanitize_html(f'{start}<span style="top:-9em">a</span>', (start, end))
+    assert clean == "<span>a</span>"
+
+
+def test_text_about_styles_is_left_alone():
+    prose = '<p>Write style="position:fixed" to pin it; <code>style="top:0"</code>.</p>'
+    assert sanitize_html(prose) == prose
+    # A title that ends in " style=" is a title; the real style attribute is still held.
+    titled = '<span title="a style=" style="top:0;color:red">x</span>'
+    assert sanitize_html(titled) == '<span title="a style=" style="color:red">x</span>'

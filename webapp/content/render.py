@@ -27,7 +27,7 @@ from .comments import strip_comments
 from .htmlblocks import OpenDivExtension
 from .mathblocks import WIDE_CHARS, ProtectedText, protect_math
 from .messages import N_
-from .sanitize import sanitize_html
+from .sanitize import formula_marks, sanitize_html
 from .tocmarker import TocMarker, place_toc
 from .wikilinks import LinkResolver, WikilinkProcessor
 
@@ -541,13 +541,19 @@ def render_markdown(
     toc = wrapper.group(1) if wrapper else toc
     article = place_toc(article, toc_token, toc if heading_count else "")
     rendered, math_errors = _render_formulas(protected)
+    # Marked as KaTeX's, a formula keeps the offsets it is drawn with; the author's own
+    # styles may not position anything (sanitize.py).
+    marks = formula_marks()
+    rendered = [f"{marks[0]}{formula}{marks[1]}" for formula in rendered]
     article = _restore_math(article, protected, rendered)
     toc_html = ""
     if heading_count >= TOC_MIN_HEADINGS:
-        toc_html = sanitize_html(_restore_math(toc, protected, rendered))
+        toc_html = sanitize_html(_restore_math(toc, protected, rendered), marks)
     # The stand-ins are added after sanitising: nh3 keeps no role or aria-label on a span,
     # and every piece of them is escaped here.
-    article = _missing_placeholders(sanitize_html(article), missing_token, missing, protected)
+    article = _missing_placeholders(
+        sanitize_html(article, marks), missing_token, missing, protected
+    )
     article = _scroll_boxes(article)
     return RenderResult(
         html=article,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import secrets
 from functools import cache
 
 import nh3
@@ -77,9 +78,31 @@ STYLE_PROPERTIES = frozenset(
         "background-color", "text-align", "text-shadow",
     }
 )  # fmt: skip
+# Properties only KaTeX's own markup may take (it places glyphs with relative offsets):
+# in an author's style they would lift a box out of the flow and over the page's header.
+_POSITIONING = frozenset({"position", "top", "right", "bottom", "left"})
+AUTHOR_STYLE_PROPERTIES = STYLE_PROPERTIES - _POSITIONING
 # Values that could fetch, run or escape the article box: url(), expressions, escapes,
 # and fixed or sticky positioning (a page-covering overlay).
 _UNSAFE_STYLE_VALUE = re.compile(r"url\s*\(|expression|javascript|\\|@|fixed|sticky", re.I)
+# The largest length an author's style may give anything, in CSS pixels: wide enough for
+# any box inside an article, far short of one that could reach over the rest of the page.
+MAX_AUTHOR_LENGTH_PX = 1200
+# CSS pixels per unit an author's length may use. Anything else is refused, among them the
+# viewport units (vw, vh, dvh, svh, lvh, vmin, cqw, ...): sized to the window, not the article.
+_PX_PER_UNIT = {
+    "": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54,
+    "mm": 96 / 25.4, "q": 96 / 101.6, "em": 16.0, "rem": 16.0, "ex": 8.0, "ch": 8.0,
+}  # fmt: skip
+_ANGLE_UNITS = frozenset({"deg", "grad", "rad", "turn"})  # hue in hsl() and friends
+# A number with its unit, not part of a word or a #rrggbb colour.
+_CSS_NUMBER = re.compile(r"(?<![\w.#-])(-?(?:\d+\.?\d*|\.\d+))([a-z%]*)", re.I)
+# Functions an author's value may call: colours only (no calc(), var(), max(), env()...).
+_CSS_FUNCTION = re.compile(r"([\w-]*)\s*\(")
+_COLOUR_FUNCTIONS = frozenset(
+    {"rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color"}
+)
+_NEGATIVE = re.compile(r"(?<![\w.#-])-")
 # An opening <a> of nh3's output (attributes double-quoted) whose href leaves the site;
 # in-page links (#fn:1, headerlinks) stay bare.
 _EXTERNAL_LINK = re.compile(r'(<a\b[^>]*?\shref="(?:https?:|mailto:|//)[^"]*"[^>]*?)(?=/?>)', re.I)
@@ -112,20 +135,102 @@ def _clean_style(value: str) -> str | None:
     return ";".join(kept) or None
 
 
+def _fits_the_article(name: str, css: str) -> bool:
+    """Tell whether an author's declaration stays inside the article's box."""
+    if _UNSAFE_STYLE_VALUE.search(css):
+        return False
+    if any(f.group(1).lower() not in _COLOUR_FUNCTIONS for f in _CSS_FUNCTION.finditer(css)):
+        return False
+    # A negative margin pulls a box over whatever is above or beside it.
+    if name.startswith("margin") and _NEGATIVE.search(css):
+        return False
+    for number in _CSS_NUMBER.finditer(css):
+        amount, unit = abs(float(number.group(1))), number.group(2).lower()
+        if unit == "%":
+            if amount > 100:
+                return False
+        elif unit in _PX_PER_UNIT:
+            if amount * _PX_PER_UNIT[unit] > MAX_AUTHOR_LENGTH_PX:
+                return False
+        elif unit not in _ANGLE_UNITS:
+            return False
+    return True
+
+
+def _author_style(value: str) -> str | None:
+    """Keep the declarations of an author's style attribute that cannot leave the article."""
+    kept = []
+    for declaration in value.split(";"):
+        name, colon, css = declaration.partition(":")
+        name, css = name.strip().lower(), css.strip()
+        if colon and name in AUTHOR_STYLE_PROPERTIES and css and _fits_the_article(name, css):
+            kept.append(f"{name}:{css}")
+    return ";".join(kept) or None
+
+
 # A style attribute of nh3's output (double-quoted) with a value _UNSAFE_STYLE_VALUE refuses.
 _RISKY_STYLE = re.compile(
     r'\sstyle="(?=[^"]*(?:url\s*\(|expression|javascript|\\|@|fixed|sticky))([^"]*)"', re.I
 )
+# In nh3's output "<" and ">" are escaped everywhere but in tags, and every attribute value
+# is double-quoted with its quotes escaped. A start tag with a style attribute somewhere in
+# it (the candidates); then its attributes one by one, so a value ending in " style=" is
+# never taken for the attribute.
+_STYLED_TAG = re.compile(r'<[a-zA-Z][^>]*\sstyle="[^>]*>')
+_TAG_PARTS = re.compile(r'(\s+)([^\s"=<>/]+)(?:="([^"]*)")?')
 
 
 def _drop_unsafe_values(html: str) -> str:
-    """Remove style declarations with unsafe values from sanitised HTML (nh3 checks names)."""
+    """Remove style declarations with unsafe values from sanitised KaTeX output."""
 
     def clean(match: re.Match[str]) -> str:
         kept = _clean_style(html_lib.unescape(match.group(1)))
         return f' style="{html_lib.escape(kept, quote=True)}"' if kept else ""
 
     return _RISKY_STYLE.sub(clean, html)
+
+
+def _hold_author_styles(html: str) -> str:
+    """Hold every style attribute of sanitised author HTML to the author's allow-list."""
+
+    def attribute(part: re.Match[str]) -> str:
+        if part.group(2).lower() != "style" or part.group(3) is None:
+            return part.group()
+        kept = _author_style(html_lib.unescape(part.group(3)))
+        return f' style="{html_lib.escape(kept, quote=True)}"' if kept else ""
+
+    def tag(match: re.Match[str]) -> str:
+        return _TAG_PARTS.sub(attribute, match.group())
+
+    return _STYLED_TAG.sub(tag, html) if ' style="' in html else html
+
+
+def formula_marks() -> tuple[str, str]:
+    """Return a fresh pair of words to put around KaTeX's output before sanitising.
+
+    They are random, so an author cannot write them (not even as character references)
+    to pass their own styles off as KaTeX's.
+    """
+    nonce = secrets.token_hex(12)
+    return f"katexstart{nonce}", f"katexend{nonce}"
+
+
+def _hold_styles(html: str, marks: tuple[str, str] | None) -> str:
+    """Apply the author's style rules outside the marked formulas and KaTeX's inside them."""
+    if marks is None:
+        return _hold_author_styles(html)
+    start, end = marks
+    pieces, last = [], 0
+    # An unpaired mark (its partner dropped with the element around it) trusts nothing.
+    while (opening := html.find(start, last)) >= 0:
+        closing = html.find(end, opening)
+        if closing < 0:
+            break
+        pieces.append(_hold_author_styles(html[last:opening]))
+        pieces.append(_drop_unsafe_values(html[opening + len(start) : closing]))
+        last = closing + len(end)
+    pieces.append(_hold_author_styles(html[last:]))
+    return "".join(pieces).replace(start, "").replace(end, "")
 
 
 def _alignment_classes(html: str) -> str:
@@ -180,7 +285,11 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-def sanitize_html(html: str) -> str:
-    """Return html reduced to the tags, attributes and URLs the article pipeline produces."""
+def sanitize_html(html: str, marks: tuple[str, str] | None = None) -> str:
+    """Return html reduced to the tags, attributes and URLs the article pipeline produces.
+
+    Styles between a pair of marks (formula_marks()) are KaTeX's and keep their offsets; every other
+    style is the author's and may not position, overlap or outgrow the article.
+    """
     cleaned = _cleaner().clean(_alignment_classes(html))
-    return _EXTERNAL_LINK.sub(r'\1 rel="noopener"', _drop_unsafe_values(cleaned))
+    return _EXTERNAL_LINK.sub(r'\1 rel="noopener"', _hold_styles(cleaned, marks))

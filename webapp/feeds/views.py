@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified
 
-from ..content.feedhtml import absolutize
+from ..content.feedhtml import absolutize, xml_safe
 from ..i18n import current_language
 from ..services import listing, syndication, taxonomy
 from ..share import absolute_url, site_author, site_root
@@ -40,10 +41,30 @@ def rfc822(moment: datetime) -> str:
     return format_datetime(moment.replace(tzinfo=UTC), usegmt=True)
 
 
+@bp.app_template_filter("rss_text")
+def rss_text(text: str) -> str:
+    """Return plain text as the HTML that shows it, for RSS fields readers take as HTML.
+
+    RSS readers decode a <title> or <description> and render the result as HTML, so text
+    escaped once would become markup again: "<img onerror=...>" written as words would
+    run in the reader. Escaped here and again by autoescaping, it arrives as the words.
+    """
+    return html.escape(str(text), quote=False)
+
+
 @bp.app_template_filter("absolutize")
 def absolutize_filter(html: str, base_url: str) -> str:
     """Resolve an article body's relative links and images against its URL."""
     return absolutize(html, base_url)
+
+
+def render_xml(template: str, **context) -> str:
+    """Render a feed or sitemap without the characters XML 1.0 cannot carry.
+
+    One such character anywhere (a control character in a title, a category or a tag)
+    would make the whole document unreadable; the filter runs once, on the whole of it.
+    """
+    return xml_safe(render_template(template, **context))
 
 
 def cached_response(stamp: syndication.Stamp, mimetype: str, build: Callable[[], str]):
@@ -77,7 +98,7 @@ def render_feed(kind: str, criteria: list, title: str, description: str, page_ur
     stamp = syndication.feed_stamp(criteria)
 
     def build() -> str:
-        return render_template(
+        return render_xml(
             f"feeds/{kind}.xml",
             items=syndication.feed_items(stamp),
             feed_title=title,
@@ -168,14 +189,12 @@ def render_sitemap(part: int | None):
         parts = max(1, math.ceil(len(entries) / limit))
         if part is None and parts > 1:
             urls = [absolute_url("feeds.sitemap_part", part=n) for n in range(1, parts + 1)]
-            return render_template(
-                "feeds/sitemap_index.xml", urls=urls, lastmod=stamp.last_modified
-            )
+            return render_xml("feeds/sitemap_index.xml", urls=urls, lastmod=stamp.last_modified)
         if part is not None and (parts == 1 or not 1 <= part <= parts):
             abort(404)  # a small sitemap is one file, never "part 1 of 1"
         chosen = entries[(part - 1) * limit : part * limit] if part else entries
         urls = [(absolute_url(e.endpoint, **e.values), e.lastmod) for e in chosen]
-        return render_template("feeds/sitemap.xml", urls=urls)
+        return render_xml("feeds/sitemap.xml", urls=urls)
 
     return cached_response(stamp, "application/xml", build)
 

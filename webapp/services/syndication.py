@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..config import site_timezone
-from ..content.feedhtml import feed_html, xml_safe
+from ..content.feedhtml import feed_html
 from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
 from .browse import local_months
@@ -34,7 +34,7 @@ class Stamp:
 
 @dataclass(frozen=True)
 class FeedItem:
-    """One article as a feed entry, with text already safe for XML."""
+    """One article as a feed entry, as stored (feeds/views.py makes the document XML-safe)."""
 
     slug: str
     title: str
@@ -117,14 +117,14 @@ def feed_items(stamp: Stamp) -> list[FeedItem]:
         items.append(
             FeedItem(
                 slug=article.slug,
-                title=xml_safe(article.title),
+                title=article.title,
                 lang=article.lang,
-                excerpt=xml_safe(article.excerpt),
-                body=xml_safe(body),
+                excerpt=article.excerpt,
+                body=body,
                 published_at=article.published_at,
                 updated_at=article.updated_at,
-                category=(xml_safe(category.name), category.path) if category else None,
-                tags=[xml_safe(tag.name) for tag in article.tags],
+                category=(category.name, category.path) if category else None,
+                tags=[tag.name for tag in article.tags],
             )
         )
     return items

@@ -50,7 +50,9 @@ from .results import CREATED, UPDATED
 #    code and display formulas focusable; excerpts: a table as one placeholder, headings
 #    kept apart from the text after them.
 # 6: search prose marks tables and heading ends, so snippets show them as placeholders.
-RENDER_VERSION = 6
+# 7: an author's styles may not position, stack, overlap or outgrow the article (only
+#    KaTeX's own markup keeps its offsets).
+RENDER_VERSION = 7
 
 
 class Conflict(Exception):
