@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from webapp import vendor
 from webapp.extensions import db
 from webapp.models import Article
 from webapp.services.publishing import publish
@@ -68,6 +69,24 @@ def test_article_page_links_only_the_stylesheets_it_needs(app, client):
     plain_html = client.get(f"/posts/{plain}/").get_data(as_text=True)
     assert "katex.min.css" not in plain_html and "pygments.css" not in plain_html
     assert '<nav class="toc' not in plain_html
+
+
+def test_a_math_article_asks_early_for_the_fonts_its_formulas_use(app, client):
+    with_math = publish_in(app, ARTICLE)
+    plain = publish_in(app, "---\ntitle: Plain\n---\nJust words.\n")
+    html = client.get(f"/posts/{with_math}/").get_data(as_text=True)
+    preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="font"[^>]*>', html)
+    # At the stylesheet's own address (no ?v=), or the browser would fetch each font twice.
+    folder = f"/static/vendor/{vendor.package_dir_name('katex')}/fonts/"
+    names = [href.removeprefix(folder) for href in preloads]
+    assert names[:2] == ["KaTeX_Main-Regular.woff2", "KaTeX_Math-Italic.woff2"]
+    assert "KaTeX_Size2-Regular.woff2" in names  # the display \sum
+    assert "KaTeX_AMS-Regular.woff2" not in names  # no \mathbb anywhere
+    assert all(href.startswith(folder) and "?" not in href for href in preloads)
+    assert all(client.get(href).status_code == 200 for href in preloads)
+    assert html.count('type="font/woff2" crossorigin>') == len(preloads)
+    plain_html = client.get(f"/posts/{plain}/").get_data(as_text=True)
+    assert 'rel="preload"' not in plain_html
 
 
 def test_pages_ship_no_math_javascript(app, client):
