@@ -48,8 +48,9 @@ def test_article_page_shows_title_meta_toc_and_body(app, client):
     response = client.get(f"/posts/{slug}/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<html lang="zh-CN">' in html
-    assert '<h1 id="post-title" class="post-title">梯度检查点的显存账</h1>' in html
+    # The page speaks the (English) interface's language; the Chinese article its own.
+    assert '<html lang="en">' in html
+    assert '<h1 id="post-title" class="post-title" lang="zh-CN">梯度检查点的显存账</h1>' in html
     assert ">机器学习</a>" in html and ">深度学习</a>" in html
     assert 'href="/tags/pytorch/"' in html and ">显存</a>" in html
     assert "Published <time" in html and ">2025-03-14</time>" in html
@@ -152,8 +153,11 @@ def test_broken_formula_still_publishes_with_a_visible_error(app, client):
 
 
 def test_english_article_gets_lang_en(app, client):
+    app.config["SITE_LANG"] = "zh-CN"
     slug = publish_in(app, "---\ntitle: Hello\n---\nPlain English prose about caches.\n")
-    assert '<html lang="en">' in client.get(f"/posts/{slug}/").get_data(as_text=True)
+    html = client.get(f"/posts/{slug}/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert '<h1 id="post-title" class="post-title" lang="en">Hello</h1>' in html
 
 
 def test_article_images_are_served_with_long_cache(app, client):
