@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per page (the median is shown)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--save", type=Path, help="folder to write each run's JSON report to (for its audits)"
+    )
     args = parser.parse_args(argv)
     if shutil.which("npx") is None or not Path(CHROME).exists():
         print("Lighthouse needs npx (Node.js) and Chromium at", CHROME, file=sys.stderr)
@@ -133,9 +136,17 @@ def main(argv: list[str] | None = None) -> int:
             for label, path in pages.items():
                 reports = [lighthouse(base + path) for _ in range(args.runs)]
                 runs = [scores(report) for report in reports]
+                if args.save:
+                    args.save.mkdir(parents=True, exist_ok=True)
+                    for number, report in enumerate(reports, 1):
+                        name = f"{label.replace(' ', '-')}-{number}.json"
+                        (args.save / name).write_text(json.dumps(report), encoding="utf-8")
                 median = {name: statistics.median(run[name] for run in runs) for name in CATEGORIES}
                 cells = "".join(f"{median[name]:>16g}" for name in CATEGORIES)
                 print(f"{label + ' ' + path:<34.34}{cells}")
+                for number, run in enumerate(runs, 1):
+                    cells = "".join(f"{run[name]:>16}" for name in CATEGORIES)
+                    print(f"{'  run ' + str(number):<34}{cells}")
                 for line in sorted(set().union(*(losses(report) for report in reports))):
                     print(f"    {line}")
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from webapp import vendor
 from webapp.extensions import db
 from webapp.models import Article
 from webapp.services.publishing import publish
@@ -47,8 +48,9 @@ def test_article_page_shows_title_meta_toc_and_body(app, client):
     response = client.get(f"/posts/{slug}/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<html lang="zh-CN">' in html
-    assert '<h1 id="post-title" class="post-title">梯度检查点的显存账</h1>' in html
+    # The page speaks the (English) interface's language; the Chinese article its own.
+    assert '<html lang="en">' in html
+    assert '<h1 id="post-title" class="post-title" lang="zh-CN">梯度检查点的显存账</h1>' in html
     assert ">机器学习</a>" in html and ">深度学习</a>" in html
     assert 'href="/tags/pytorch/"' in html and ">显存</a>" in html
     assert "Published <time" in html and ">2025-03-14</time>" in html
@@ -68,6 +70,24 @@ def test_article_page_links_only_the_stylesheets_it_needs(app, client):
     plain_html = client.get(f"/posts/{plain}/").get_data(as_text=True)
     assert "katex.min.css" not in plain_html and "pygments.css" not in plain_html
     assert '<nav class="toc' not in plain_html
+
+
+def test_a_math_article_asks_early_for_the_fonts_its_formulas_use(app, client):
+    with_math = publish_in(app, ARTICLE)
+    plain = publish_in(app, "---\ntitle: Plain\n---\nJust words.\n")
+    html = client.get(f"/posts/{with_math}/").get_data(as_text=True)
+    preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="font"[^>]*>', html)
+    # At the stylesheet's own address (no ?v=), or the browser would fetch each font twice.
+    folder = f"/static/vendor/{vendor.package_dir_name('katex')}/fonts/"
+    names = [href.removeprefix(folder) for href in preloads]
+    assert names[:2] == ["KaTeX_Main-Regular.woff2", "KaTeX_Math-Italic.woff2"]
+    assert "KaTeX_Size2-Regular.woff2" in names  # the display \sum
+    assert "KaTeX_AMS-Regular.woff2" not in names  # no \mathbb anywhere
+    assert all(href.startswith(folder) and "?" not in href for href in preloads)
+    assert all(client.get(href).status_code == 200 for href in preloads)
+    assert html.count('type="font/woff2" crossorigin>') == len(preloads)
+    plain_html = client.get(f"/posts/{plain}/").get_data(as_text=True)
+    assert 'rel="preload"' not in plain_html
 
 
 def test_pages_ship_no_math_javascript(app, client):
@@ -133,8 +153,11 @@ def test_broken_formula_still_publishes_with_a_visible_error(app, client):
 
 
 def test_english_article_gets_lang_en(app, client):
+    app.config["SITE_LANG"] = "zh-CN"
     slug = publish_in(app, "---\ntitle: Hello\n---\nPlain English prose about caches.\n")
-    assert '<html lang="en">' in client.get(f"/posts/{slug}/").get_data(as_text=True)
+    html = client.get(f"/posts/{slug}/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert '<h1 id="post-title" class="post-title" lang="en">Hello</h1>' in html
 
 
 def test_article_images_are_served_with_long_cache(app, client):

@@ -13,6 +13,8 @@ from flask_babel import Babel, get_locale, refresh
 # The languages the interface is translated into, as catalog names.
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
+# Each catalog's text as a BCP 47 tag for lang attributes: the Chinese one is simplified.
+LANGUAGE_TAGS = {"en": "en", "zh": "zh-CN"}
 
 babel = Babel()
 
@@ -61,9 +63,21 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
+def interface_lang() -> str:
+    """Return the interface language as a BCP 47 tag, for <html lang>: "zh-CN", "en"."""
+    language = current_language()
+    site_lang = current_app.config["SITE_LANG"]
+    # The site's own tag when the interface speaks it (en-GB keeps its region), since the
+    # site's title and description around the interface are written in it.
+    if language_of(site_lang) == language:
+        return site_lang
+    return LANGUAGE_TAGS.get(language, language)
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with the catalogs in webapp/translations."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["interface_lang"] = interface_lang

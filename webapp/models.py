@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .content.katexfonts import used_fonts
 from .extensions import db
 
 DRAFT = "draft"
@@ -161,6 +162,11 @@ class Article(db.Model):
     def has_math(self) -> bool:
         """Tell whether the page needs the KaTeX stylesheet."""
         return 'class="math ' in self.html
+
+    @property
+    def katex_fonts(self) -> list[str]:
+        """Return the KaTeX font files (names without .woff2) the page's formulas draw with."""
+        return used_fonts(self.html)
 
     @property
     def has_code(self) -> bool:
