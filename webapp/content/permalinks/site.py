@@ -180,7 +180,10 @@ def wall_clock(value: object, tz: ZoneInfo) -> dt.datetime | None:
         except MetadataError:
             return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(tz).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(tz).replace(tzinfo=None)
+        except OverflowError:  # a date at the very end of the calendar gives no address
+            return None
     return moment
 
 
