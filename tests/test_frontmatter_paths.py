@@ -182,3 +182,19 @@ def test_flask_import_names_each_refused_file_and_imports_the_rest(app, runner, 
     assert f"1 created, 0 updated, 0 unchanged, {len(HOSTILE)} rejected" in result.output
     with app.app_context():
         assert list(db.session.scalars(select(Article.title))) == ["Fine"]
+
+
+def test_odd_but_valid_yaml_values_are_stored_on_either_database(app, client, token):
+    # NaN, infinity, !!set and !!binary have no JSON form: PostgreSQL refused NaN outright.
+    text = "---\ntitle: Odd\nratio: .nan\nlimit: -.inf\nkinds: !!set {b, a}\nraw: !!binary aGk=\n---\nx"
+    response = api(client, token, text.encode(), "text/markdown")
+    assert response.status_code == 200 and response.json["results"][0]["outcome"] == "created"
+    with app.app_context():
+        stored = db.session.scalar(select(Article.front_matter))
+    assert stored == {
+        "title": "Odd",
+        "ratio": "nan",
+        "limit": "-inf",
+        "kinds": ["a", "b"],
+        "raw": "hi",
+    }
