@@ -15,15 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from ..metadata import MetadataError, _parse_date_string
+from ..yamlload import load_yaml
 
 HEXO, JEKYLL, HUGO = "hexo", "jekyll", "hugo"
 _HUGO_CONFIGS = tuple(
     f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")
 )
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Every settings file a site's folder may hold, as paths from that folder.
 SETTINGS_FILES = (
     "_config.yml",
@@ -138,7 +136,8 @@ def _load(generator: str, root: str, path: str | None, read: Reader) -> Site:
         elif name.endswith(".json"):
             config = json.loads(text)
         else:
-            config = yaml.load(text, Loader=_LOADER) or {}
+            # Bounded like front matter: a zip's _config.yml may be an alias bomb too.
+            config = load_yaml(text) or {}
     except Exception as error:  # a broken settings file must not stop the import
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return Site(generator, root, problem=f"{path} cannot be read ({reason})")
