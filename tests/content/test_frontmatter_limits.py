@@ -12,7 +12,7 @@ from webapp.content.document import parse_source
 from webapp.content.frontmatter import FrontMatterError, split_front_matter
 from webapp.content.metadata import MetadataError, parse_date
 from webapp.content.shape import MAX_DEPTH
-from webapp.content.yamlload import MAX_ALIAS_GROWTH, check_node, load_yaml
+from webapp.content.yamlload import MAX_ALIAS_GROWTH, PureLoader, check_node, load_yaml
 
 UTC = ZoneInfo("UTC")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -192,3 +192,21 @@ def test_yaml_sets_binary_and_infinities_are_stored_as_json():
     meta = split_front_matter(text).meta
     assert meta == {"title": "hello", "kinds": ["a", "b"], "ratio": "inf", "odd": "nan"}
     json.loads(json.dumps(meta, allow_nan=False))
+
+
+@pytest.mark.parametrize(
+    ("block", "words"),
+    [
+        (BOMB_1GB.split("---\n")[1], "alias bomb"),
+        # Past Python's recursion limit (its scanner is quadratic in flow depth: not 5,000).
+        ("a: " + "[" * 600 + "]" * 600, "nested"),
+        ("\n".join(" " * n + f"k{n}:" for n in range(3000)) + " 1", "nested"),
+        ("date: 0000-01-01", "date: year 0"),
+        ("a: &a [*a]", "its own anchor"),
+    ],
+)
+def test_the_pure_python_loader_is_bounded_the_same_way(block, words):
+    # Without libyaml PyYAML composes recursively: deep input must not be a RecursionError.
+    with pytest.raises((ValueError, yaml.YAMLError)) as caught:
+        load_yaml(block, loader=PureLoader)
+    assert words in str(caught.value)

@@ -31,8 +31,8 @@ class YamlLimitError(ValueError):
         self.message = message
 
 
-class _Loader(_BASE):
-    """The safe loader, with a value no Python type can hold reported at its node and key."""
+class _Reporting:
+    """A value no Python type can hold, reported at its node and key (mixed into a loader)."""
 
     root: Node | None = None
 
@@ -45,6 +45,14 @@ class _Loader(_BASE):
             key = _key_of(self.root, node)
             problem = f"{key}: {error}" if key else str(error)
             raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from error
+
+
+class _Loader(_Reporting, _BASE):
+    """PyYAML's safe loader (libyaml's when there), reporting bad values."""
+
+
+class PureLoader(_Reporting, yaml.SafeLoader):
+    """The pure-Python safe loader, for a PyYAML built without libyaml (and its tests)."""
 
 
 def _key_of(root: Node | None, target: Node) -> str | None:
@@ -100,14 +108,14 @@ def _line(at: object, root: Node) -> int:
     return mark.line
 
 
-def load_yaml(text: str) -> object:
+def load_yaml(text: str, loader: type = _Loader) -> object:
     """Return the value of a YAML block, built with PyYAML's safe constructors.
 
     Raises yaml.YAMLError for broken YAML (a plain Python error in a value, such as a
     date that does not exist, comes out as one too) and YamlLimitError for a block that
     would be too big or too deep once built.
     """
-    loader = _Loader(text)
+    loader = loader(text)
     try:
         try:
             node = loader.get_single_node()
