@@ -19,6 +19,7 @@ ADMIN_PAGES = [
     "/admin/articles/{id}/edit",
     "/admin/articles/{id}/delete",
     "/admin/articles/{id}/revisions",
+    "/admin/articles/{id}/revisions/{rev}/source",
     "/admin/upload",
     "/admin/trash",
     "/admin/trash/empty",

@@ -168,7 +168,8 @@ def test_broken_front_matter_names_the_line_and_the_others_are_saved(app):
     reasons = {r.name: r.reason for r in results}
     assert reasons["broken.md"].startswith("front matter, line ")
     assert reasons["bad-date.md"] == (
-        "front matter: cannot read 'next tuesday' as a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+        "front matter: cannot read date: 'next tuesday' as a date "
+        "(use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
     )
     assert reasons["empty.md"] == "the file is empty"
     with app.app_context():

@@ -53,7 +53,7 @@ def test_a_chinese_account_reads_why_files_were_refused_in_chinese(app, signed_i
     assert "解压后超过每个文件 1 KB 的上限" in html
     # A reason inside a reason: the date's own words are translated too.
     assert (
-        "front matter：无法把 &#39;someday&#39; 读作日期（请用 YYYY-MM-DD 或 YYYY-MM-DD HH:MM）"
+        "front matter：无法把 date：&#39;someday&#39; 读作日期（请用 YYYY-MM-DD 或 YYYY-MM-DD HH:MM）"
         in html
     )
     assert "上传的文件中没有这张图片：missing.png（文章中显示其替代文字）" in html
@@ -69,7 +69,7 @@ def test_an_english_account_reads_the_same_report_in_english(app, signed_in_clie
     html = mixed_upload(app, signed_in_client)
     assert "over the 1 KB limit per file once unpacked" in html
     assert (
-        "front matter: cannot read &#39;someday&#39; as a date "
+        "front matter: cannot read date: &#39;someday&#39; as a date "
         "(use YYYY-MM-DD or YYYY-MM-DD HH:MM)" in html
     )
     assert "image not in the upload: missing.png (the article shows its alt text)" in html

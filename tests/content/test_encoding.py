@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from webapp.content.encoding import BINARY, NOT_TEXT, DecodeError, decode_text
+from webapp.content.encoding import BINARY, NOT_TEXT, DecodeError, decode_declared, decode_text
 
 CHINESE = "---\ntitle: 树状数组\n---\n树状数组（Fenwick tree）支持单点修改和前缀和查询，复杂度 $O(\\log n)$。\n"
 
@@ -107,3 +107,37 @@ def test_bad_bytes_after_a_utf8_bom_are_refused():
 
 def test_a_tab_escape_and_form_feed_are_text():
     assert decode_text(b"a\tb\x1b[0m\x0c") == "a\tb\x1b[0m\x0c"
+
+
+# --- a charset the sender declares ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "gb18030", "gbk", "utf-16"])
+def test_a_declared_charset_reads_like_a_guessed_one(charset):
+    data = CHINESE.replace("\n", "\r\n").encode(charset)
+    assert decode_declared(data, charset) == CHINESE
+
+
+@pytest.mark.parametrize(
+    "data", [b"text\x00more", b"\x01\x02\x03\x04 binary \x05\x06", "a\x00b".encode("utf-16")]
+)
+def test_a_declared_charset_does_not_skip_the_binary_checks(data):
+    charset = "utf-16" if data.startswith(codecs.BOM_UTF16_LE) else "utf-8"
+    with pytest.raises(DecodeError) as caught:
+        decode_declared(data, charset)
+    assert str(caught.value) == BINARY
+
+
+def test_a_declared_charset_drops_the_byte_order_mark():
+    assert decode_declared(codecs.BOM_UTF8 + b"# Hi", "utf-8") == "# Hi"
+
+
+@pytest.mark.parametrize("charset", ["no-such-set", "rot13", "base64", "punycode", "idna"])
+def test_codecs_that_are_not_character_sets_are_refused(charset):
+    with pytest.raises(DecodeError, match="not a character set"):
+        decode_declared(b"# Hi", charset)
+
+
+def test_bytes_invalid_in_the_declared_charset_are_refused():
+    with pytest.raises(DecodeError, match="not valid utf-8 text"):
+        decode_declared("中文".encode("gb18030"), "utf-8")

@@ -127,6 +127,31 @@ def test_hugo_by_content_and_any_config_name():
     assert site.config["permalinks"] == {"posts": "/:slug/"}
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        (
+            "_config.yml",
+            "\n".join(
+                [f"a: &a [{', '.join(['lol'] * 9)}]"]
+                + [
+                    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]"
+                    for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+                ]
+            ),
+            "alias bomb",
+        ),
+        ("hugo.toml", "x = " + "[" * 5000 + "]" * 5000, "recursion"),
+        ("hugo.json", '{"x": ' + "[" * 5000 + "]" * 5000 + "}", "recursion"),
+    ],
+)
+def test_a_hostile_settings_file_is_reported_not_expanded(name, text, words):
+    posts = "source/_posts/a.md" if name.startswith("_") else "content/posts/a.md"
+    files = {name: text, posts: ""}
+    site = detect_site(list(files), reader(files))
+    assert f"{name} cannot be read" in site.problem and words in site.problem
+
+
 def test_notes_without_a_generator_layout_are_not_a_site():
     files = {"vault/notes/a.md": "", "vault/.obsidian/app.json": "{}", "content/x.md": ""}
     assert detect_site(list(files), reader(files)) is None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..content.frontmatter import FrontMatterError
-from ..content.metadata import MetadataError
+from ..content.metadata import MetadataError, TooLongError
 from ..services import authoring
 from ..services import revisions as history
 from . import bp
@@ -26,6 +26,16 @@ def revisions(article_id: int):
     )
 
 
+@bp.get("/articles/<int:article_id>/revisions/<int:revision_id>/source")
+def revision_source(article_id: int, revision_id: int):
+    """Show one revision's Markdown source whole, as plain text (a long diff is cut short)."""
+    article = article_or_404(article_id)
+    revision = history.get_revision(article, revision_id)
+    if revision is None:
+        abort(404)
+    return Response(revision.source_md, mimetype="text/plain")
+
+
 @bp.post("/articles/<int:article_id>/revisions/<int:revision_id>/restore")
 def restore_revision(article_id: int, revision_id: int):
     """Make an old revision's source the current version again, as a new revision."""
@@ -35,7 +45,7 @@ def restore_revision(article_id: int, revision_id: int):
         abort(404)
     try:
         result = history.restore_revision(article, revision)
-    except (FrontMatterError, MetadataError) as error:
+    except (FrontMatterError, MetadataError, TooLongError) as error:
         flash(authoring.describe_source_error(error) + " " + _("Nothing was restored."), "error")
         return redirect(url_for("admin.revisions", article_id=article.id))
     if result.outcome == authoring.UNCHANGED:

@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from .. import jobs
-from ..content.encoding import DecodeError, decode_text
+from ..content.encoding import DecodeError, decode_declared, decode_text
 from ..i18n import use_token_language
 from ..jobs import records
 from ..jobs.models import Job
@@ -53,8 +53,8 @@ def read_upload() -> tuple[list[IncomingFile], str | None]:
         if name:
             return [IncomingFile(name, data)], None
         charset = request.mimetype_params.get("charset")
-        text = data.decode(charset) if charset else decode_text(data)
-        return [], normalise_newlines(text)
+        # Declared or guessed, the text goes through the same checks (NUL, binary data).
+        return [], decode_declared(data, charset) if charset else decode_text(data)
     files = [
         IncomingFile(storage.filename, storage.read())
         for _field, storage in request.files.items(multi=True)

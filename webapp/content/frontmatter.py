@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -10,11 +11,10 @@ from dataclasses import dataclass
 import yaml
 
 from .messages import N_
+from .shape import MAX_DEPTH, ShapeError, measure
+from .yamlload import TOO_DEEP, YamlLimitError, load_yaml
 
 FENCES = {"---": ("---", "..."), "+++": ("+++",)}
-# libyaml's parser when PyYAML was built with it (its wheels are): about ten times faster,
-# and the same safe constructors, so the same values come out.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FrontMatterError(ValueError):
@@ -44,7 +44,9 @@ def _closing_line(lines: list[str], closers: tuple[str, ...]) -> int | None:
 
 def _parse_yaml(text: str, first_line: int) -> object:
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
+        return load_yaml(text)
+    except YamlLimitError as error:
+        raise FrontMatterError(first_line + error.line, error.message) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = first_line + (mark.line if mark else 0)
@@ -54,23 +56,51 @@ def _parse_yaml(text: str, first_line: int) -> object:
 
 def _parse_toml(text: str, first_line: int) -> dict:
     try:
-        return tomllib.loads(text)
+        value = tomllib.loads(text)
+    except RecursionError:
+        # tomllib recurses into each nested array and inline table.
+        raise FrontMatterError(first_line, TOO_DEEP) from None
     except tomllib.TOMLDecodeError as error:
         # Python 3.11 puts the position only in the message: "Invalid value (at line 2, ...)".
         found = re.search(r"\(at line (\d+), column \d+\)", str(error))
         lineno = int(found.group(1)) if found else 1
         message = str(error)[: found.start()].strip() if found else str(error)
         raise FrontMatterError(first_line + lineno - 1, message) from error
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise FrontMatterError(first_line, str(error)) from None
+    try:
+        # [a.b.c.…] table headers nest without recursing, so the depth is checked here.
+        measure(value, _toml_children, lambda _item: 1, MAX_DEPTH)
+    except ShapeError:
+        raise FrontMatterError(first_line, TOO_DEEP) from None
+    return value
+
+
+def _toml_children(value: object) -> list:
+    if isinstance(value, dict):
+        return list(value.values())
+    return value if isinstance(value, list) else []
 
 
 def _jsonable(value: object) -> object:
-    """Turn dates and nested containers into JSON-friendly values for storage."""
+    """Turn dates, sets, bytes and nested containers into JSON-friendly values for storage.
+
+    The value is acyclic and at most MAX_DEPTH deep (checked when it was parsed), so
+    recursing is safe.
+    """
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
+    if isinstance(value, set | frozenset):  # YAML's !!set
+        return sorted((_jsonable(item) for item in value), key=str)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, bytes):  # YAML's !!binary
+        return value.decode("utf-8", "replace")
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no NaN or infinity: PostgreSQL refuses them in a json column.
+        return str(value)
     return value
 
 

@@ -20,6 +20,11 @@ DATE_FORMATS = (
 )
 
 
+# The dates the site stores, in UTC. A day inside Python's own range at either end, so no
+# conversion to UTC or to any site time zone can overflow (PostgreSQL's range is wider).
+EARLIEST_DATE = dt.datetime(1, 1, 2)
+LATEST_DATE = dt.datetime(9999, 12, 30, 23, 59, 59, 999999)
+
 # The longest values the database columns hold (models.py). Longer ones are refused with
 # their name rather than cut: SQLite would store them whole and PostgreSQL refuse them.
 MAX_TITLE_CHARS = 500
@@ -75,19 +80,42 @@ class ArticleMeta:
     cover_alt: str | None = None
 
 
-def parse_date(value: object, tz: ZoneInfo) -> dt.datetime:
-    """Parse a front matter date; naive values are read in the site time zone. Returns naive UTC."""
+def parse_date(value: object, tz: ZoneInfo, field: str = "date") -> dt.datetime:
+    """Parse a front matter date; naive values are read in the site time zone. Returns naive UTC.
+
+    Raises MetadataError naming `field` for a value that is no date, or a date outside
+    EARLIEST_DATE to LATEST_DATE once in UTC (9999-12-31T23:59:59-12:00 is in year 10000).
+    """
+    unreadable = N_(
+        "cannot read %(field)s: %(value)s as a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+    ) % {"field": field, "value": repr(value)}
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
         moment = dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        moment = _parse_date_string(value.strip())
+        try:
+            moment = _parse_date_string(value.strip())
+        except MetadataError:
+            raise MetadataError(unreadable) from None
     else:
-        raise MetadataError(N_("cannot read %(value)s as a date") % {"value": repr(value)})
+        raise MetadataError(unreadable)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    try:
+        utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_DATE <= utc <= LATEST_DATE:
+        shown = value.strip() if isinstance(value, str) else value.isoformat()
+        raise MetadataError(
+            N_(
+                "%(field)s %(value)s is out of range: dates from 0001-01-02 to 9999-12-30 (UTC) "
+                "can be stored"
+            )
+            % {"field": field, "value": shown}
+        )
+    return utc
 
 
 def _parse_date_string(text: str) -> dt.datetime:
@@ -129,10 +157,15 @@ def category_path(value: object) -> list[str]:
 
 
 def _first(meta: dict, *keys: str) -> object:
+    return _first_key(meta, *keys)[1]
+
+
+def _first_key(meta: dict, *keys: str) -> tuple[str, object]:
+    """Return the first of `keys` the front matter gives a value, and that value."""
     for key in keys:
         if meta.get(key) not in (None, ""):
-            return meta[key]
-    return None
+            return key, meta[key]
+    return keys[0], None
 
 
 def _is_draft(meta: dict) -> bool:
@@ -205,8 +238,8 @@ def normalise(meta: dict, tz: ZoneInfo) -> ArticleMeta:
         result.slug = slugify(last[-1]) if last else None
     date = _first(meta, "date")
     result.date = parse_date(date, tz) if date is not None else None
-    updated = _first(meta, "updated", "lastmod", "last_modified_at")
-    result.updated = parse_date(updated, tz) if updated is not None else None
+    key, updated = _first_key(meta, "updated", "lastmod", "last_modified_at")
+    result.updated = parse_date(updated, tz, key) if updated is not None else None
     result.category_path = category_path(_first(meta, "categories", "category"))
     seen: dict[str, str] = {}
     for tag in _as_list(_first(meta, "tags", "tag", "keywords")):

@@ -15,16 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from ..messages import N_
 from ..metadata import MetadataError, _parse_date_string
+from ..yamlload import load_yaml
 
 HEXO, JEKYLL, HUGO = "hexo", "jekyll", "hugo"
 _HUGO_CONFIGS = tuple(
     f"{stem}.{ext}" for stem in ("hugo", "config") for ext in ("toml", "yaml", "yml", "json")
 )
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Every settings file a site's folder may hold, as paths from that folder.
 SETTINGS_FILES = (
     "_config.yml",
@@ -139,7 +137,8 @@ def _load(generator: str, root: str, path: str | None, read: Reader) -> Site:
         elif name.endswith(".json"):
             config = json.loads(text)
         else:
-            config = yaml.load(text, Loader=_LOADER) or {}
+            # Bounded like front matter: a zip's _config.yml may be an alias bomb too.
+            config = load_yaml(text) or {}
     except Exception as error:  # a broken settings file must not stop the import
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         problem = N_("%(path)s cannot be read (%(error)s)") % {"path": path, "error": reason}
@@ -183,7 +182,10 @@ def wall_clock(value: object, tz: ZoneInfo) -> dt.datetime | None:
         except MetadataError:
             return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(tz).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(tz).replace(tzinfo=None)
+        except OverflowError:  # a date at the very end of the calendar gives no address
+            return None
     return moment
 
 
