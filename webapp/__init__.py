@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .search import views as search
     from .services import schema
     from .services import search as search_index
+    from .web import hosts
 
     configure(app, test_config)
     if app.config["TRUSTED_PROXIES"]:
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    hosts.init_app(app)
     init_sqlite()
     db.init_app(app)
     schema.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -61,9 +62,14 @@ DEFAULTS = {
     # A form's CSRF token lives as long as the session: an author who edits for two hours
     # must not lose the edit to an expired token.
     "WTF_CSRF_TIME_LIMIT": None,
-    # Failed sign-ins allowed per account and per address within the window (seconds).
+    # Failed sign-ins allowed for one account from one address before each further attempt
+    # from there waits 2, 4, 8 … seconds, up to LOGIN_DELAY_MAX; failures are forgotten
+    # after LOGIN_FAILURE_WINDOW seconds (services/signin_throttle.py).
     "LOGIN_FAILURE_LIMIT": 5,
-    "LOGIN_FAILURE_WINDOW": 15 * 60,
+    "LOGIN_FAILURE_WINDOW": 24 * 60 * 60,
+    "LOGIN_DELAY_MAX": 15 * 60,
+    # A sign-in lasts this many days at most; signing out or a new password ends it sooner.
+    "SESSION_LIFETIME_DAYS": 14,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto may be believed.
     "TRUSTED_PROXIES": 0,
     # Background jobs (webapp/jobs). An upload with more documents than this is published
@@ -189,6 +195,10 @@ def configure(app, test_config: dict | None) -> None:
         app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_FILE_SIZE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    # The session cookie expires when the server-side session does (services/sessions.py).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        days=float(app.config["SESSION_LIFETIME_DAYS"])
+    )
     # Checked at start-up: a bad value must stop the app, not reach every page's header.
     app.config["SITE_IMAGE_SOURCES"] = image_sources(app.config["SITE_IMAGE_SOURCES"])
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import (
 
 from .services.listing import BadPageRequest
 from .services.redirects import redirect_for
+from .web.hosts import UntrustedHost
 from .web.reasons import translate_report_text
 
 # What an error page says, in the interface's language; other codes fall back to werkzeug's
@@ -81,7 +82,7 @@ def describe_http_error(error: HTTPException) -> str:
         reason = translate_report_text(error.description.rstrip("."))
         refused = _("Refused: %(reason)s.", reason=reason)
         return f"{refused} {upload_limits_message()}"
-    if isinstance(error, NulCharacter):
+    if isinstance(error, NulCharacter | UntrustedHost):
         return str(error.description)
     return str(MESSAGES.get(code) or error.description or "")
 

@@ -283,6 +283,18 @@ class User(db.Model):
         return str(self.id)
 
 
+class UserSession(db.Model):
+    """One sign-in of an account: the session cookie names it, so the server can end it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random key the cookie carries: the table alone signs nobody in.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiToken(db.Model):
     """A personal access token for the publishing API; only its SHA-256 is stored."""
 
@@ -302,7 +314,7 @@ class ApiToken(db.Model):
 
 
 class LoginFailure(db.Model):
-    """One failed sign-in, counted per account and per address to slow down guessing."""
+    """One failed sign-in (or one being checked), counted per account and address pair."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_lookup", "username", "address", "created_at"),)

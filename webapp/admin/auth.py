@@ -22,8 +22,12 @@ from flask_login import current_user, login_user, logout_user
 
 from ..config import site_timezone
 from ..extensions import login_manager
-from ..services import accounts
+from ..services import accounts, sessions
+from ..services.signin_throttle import TooManyFailures
 from . import bp
+
+# Where the Flask session keeps the key of the server-side session (services/sessions.py).
+SESSION_KEY = "sign_in"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -48,18 +52,27 @@ def _signed_out():
     return redirect(url_for("admin.login", next=back))
 
 
+def _signed_in_user(user_id: str):
+    """Return the account of a live server-side session, else None (Flask-Login's loader)."""
+    return sessions.user_for(session.get(SESSION_KEY), user_id)
+
+
 def init_login(app: Flask) -> None:
-    """Bind Flask-Login: accounts from the database, signed-out visitors to the sign-in page."""
+    """Bind Flask-Login: accounts of live sessions, signed-out visitors to the sign-in page."""
     login_manager.init_app(app)
-    login_manager.user_loader(accounts.load_user)
+    login_manager.user_loader(_signed_in_user)
     login_manager.unauthorized_handler(_signed_out)
 
 
-def _retry_text(error: accounts.TooManyFailures) -> str:
+def _retry_text(error: TooManyFailures) -> str:
+    blocked = _("Too many failed sign-ins for this account from this address.")
+    seconds = error.seconds_left()
+    if seconds < 60:
+        retry = ngettext("Try again in %(num)d second.", "Try again in %(num)d seconds.", seconds)
+        return f"{blocked} {retry}"
     zone = site_timezone()
     at = error.retry_at.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
-    minutes = math.ceil(error.seconds_left() / 60)
-    blocked = _("Too many failed sign-ins for this account or from this address.")
+    minutes = math.ceil(seconds / 60)
     retry = ngettext(
         "Try again at %(time)s (%(zone)s), in %(num)d minute.",
         "Try again at %(time)s (%(zone)s), in %(num)d minutes.",
@@ -83,7 +96,7 @@ def login():
         user = accounts.authenticate(
             username, request.form.get("password", ""), request.remote_addr or ""
         )
-    except accounts.TooManyFailures as error:
+    except TooManyFailures as error:
         response = render_template(
             "admin/login.html", next=target, username=username, error=_retry_text(error)
         )
@@ -91,15 +104,19 @@ def login():
     if user is None:
         error = _("Wrong username or password.")
         return render_template("admin/login.html", next=target, username=username, error=error)
-    # A fresh session (and CSRF token) for the signed-in author.
+    # A fresh session (and CSRF token) for the signed-in author, recorded on the server and
+    # kept by the browser until it expires (SESSION_LIFETIME_DAYS).
     session.clear()
+    session[SESSION_KEY] = sessions.start(user)
+    session.permanent = True
     login_user(user)
     return redirect(target or url_for("admin.index"))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign the author out and forget the session."""
+    """Sign the author out everywhere: every session of the account ends, copies included."""
+    sessions.end_all(current_user.id)
     logout_user()
     session.clear()
     flash(_("You are signed out."))

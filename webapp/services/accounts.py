@@ -1,19 +1,16 @@
-"""Author accounts: creation, password checks and the sign-in throttle."""
+"""Author accounts: creation, password changes and password checks."""
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..models import LoginFailure, User, utcnow
+from ..models import User
+from . import sessions, signin_throttle
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME = re.compile(r"[\w.@+-]{1,80}")
@@ -24,17 +21,6 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 class AccountError(ValueError):
     """A username or password that cannot be used; the message says why."""
-
-
-@dataclass(frozen=True)
-class TooManyFailures(Exception):
-    """Sign-in is blocked for this account or address until `retry_at` (naive UTC)."""
-
-    retry_at: datetime
-
-    def seconds_left(self, now: datetime | None = None) -> int:
-        """Return the whole seconds until sign-in is allowed again (at least 1)."""
-        return max(1, math.ceil((self.retry_at - (now or utcnow())).total_seconds()))
 
 
 def _check_new(username: str, password: str) -> None:
@@ -51,11 +37,6 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def load_user(user_id: str) -> User | None:
-    """Return the account a session names, or None (Flask-Login's user loader)."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-
 def create_user(username: str, password: str) -> User:
     """Create an author account storing only a scrypt hash of the password; commit it."""
     username = username.strip()
@@ -69,12 +50,14 @@ def create_user(username: str, password: str) -> User:
 
 
 def set_password(username: str, password: str) -> User:
-    """Replace an account's password hash; commit it."""
+    """Replace an account's password hash and end all its sessions; commit."""
     user = find_user(username.strip())
     if user is None:
         raise AccountError(f"There is no account {username!r}.")
     _check_new(user.username, password)
     user.password_hash = generate_password_hash(password)
+    # Whoever signed in with the old password (or holds a copy of a cookie) is signed out.
+    db.session.execute(sessions.ending_all(user.id))
     db.session.commit()
     return user
 
@@ -92,50 +75,18 @@ def _failure_key(username: str) -> str:
     return username.strip().casefold()[:80]
 
 
-def _blocked_until(username: str, address: str, now: datetime) -> datetime | None:
-    """Return when the newest over-limit failure of the account or address expires, or None."""
-    limit = int(current_app.config["LOGIN_FAILURE_LIMIT"])
-    window = timedelta(seconds=int(current_app.config["LOGIN_FAILURE_WINDOW"]))
-    latest = []
-    for column, value in ((LoginFailure.username, username), (LoginFailure.address, address)):
-        times = list(
-            db.session.scalars(
-                select(LoginFailure.created_at)
-                .where(column == value, LoginFailure.created_at > now - window)
-                .order_by(LoginFailure.created_at.desc())
-                .limit(limit)
-            )
-        )
-        if len(times) >= limit:
-            # Sign-in opens again once fewer than `limit` failures remain in the window.
-            latest.append(times[limit - 1] + window)
-    return max(latest) if latest else None
-
-
 def authenticate(username: str, password: str, address: str) -> User | None:
     """Return the account if the password is right, None if not; raise TooManyFailures.
 
-    While an account or an address has had LOGIN_FAILURE_LIMIT failures within
-    LOGIN_FAILURE_WINDOW, no password is checked at all. Failures live in the database, so
-    every worker process counts the same ones.
+    While this account from this address must wait (signin_throttle), no password is
+    checked at all.
     """
     key, address = _failure_key(username), (address or "unknown")[:64]
-    now = utcnow()
-    blocked = _blocked_until(key, address, now)
-    if blocked is not None:
-        raise TooManyFailures(blocked)
+    signin_throttle.begin(key, address)
     user = find_user(username.strip())
     if user is not None and check_password_hash(user.password_hash, password):
-        db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
-        db.session.commit()
+        signin_throttle.succeeded(key, address)
         return user
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-    window = timedelta(seconds=int(current_app.config["LOGIN_FAILURE_WINDOW"]))
-    db.session.execute(delete(LoginFailure).where(LoginFailure.created_at < now - window))
-    db.session.add(LoginFailure(username=key, address=address, created_at=now))
-    db.session.commit()
-    blocked = _blocked_until(key, address, now)
-    if blocked is not None:
-        raise TooManyFailures(blocked)
     return None
