@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from flask import current_app
 
 from ...config import site_timezone
+from ...content.budget import RenderTooSlow
 from ...content.document import Source, parse_source
 from ...content.frontmatter import FrontMatterError
 from ...content.images import ImageLoader
@@ -209,15 +210,19 @@ class Publisher:
         """
         if staged.task is None:
             return staged
-        if staged.rendering is None:
-            staged.ready = prepare(staged.task)
-            return staged
         try:
-            staged.ready = staged.rendering.result()
+            if staged.rendering is None:
+                staged.ready = prepare(staged.task)
+            else:
+                staged.ready = staged.rendering.result()
+        except RenderTooSlow as error:
+            staged.result = FileResult(staged.entry.name, REJECTED, reason=str(error))
         except BrokenProcessPool:
             self.pool.restart()
             try:
                 staged.ready = self.pool.submit(staged.task).result()
+            except RenderTooSlow as error:
+                staged.result = FileResult(staged.entry.name, REJECTED, reason=str(error))
             except BrokenProcessPool:
                 self.pool.restart()
                 staged.result = FileResult(
@@ -258,6 +263,11 @@ class Publisher:
                 if attempt < ATTEMPTS:
                     continue
                 current_app.logger.exception("could not publish %s", staged.entry.name)
+            except RenderTooSlow as error:
+                # Refused for what it is, not for a fault of the server.
+                result = FileResult(staged.entry.name, REJECTED, reason=str(error))
+                self.report([result])
+                return result
             except Exception:
                 # One document failing (a database error, a bug) must not stop the others.
                 current_app.logger.exception("could not publish %s", staged.entry.name)
