@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.test_admin_articles import SOURCE, load, revision_count, save
 from tests.test_api import bearer, send_files, token  # noqa: F401 - the fixture
 from tests.test_upload_form import preview
-from webapp.content import document
+from webapp.content import render
 from webapp.extensions import db
 from webapp.models import Article
 from webapp.services.publishing.single import publish
@@ -52,15 +52,19 @@ def test_hostile_bodies_publish_through_the_api(app, client, token, name):  # no
 def slow_renderer(app, monkeypatch):
     """Make documents holding SLOW_MARK render forever (until the budget stops them)."""
     app.config["RENDER_BUDGET_SECONDS"] = 0.2
-    original = document.render_markdown
+    original = render.limit_nesting
+    slow_renders = []
 
-    def render_markdown(body, **kwargs):
-        if SLOW_MARK in body:
+    # Slow inside render_markdown, whose catch-all must let the budget's exception through.
+    def limit_nesting(text):
+        if SLOW_MARK in text:
+            slow_renders.append(text)
             for _ in range(100_000):  # far past the budget
                 time.sleep(0.001)
-        return original(body, **kwargs)
+        return original(text)
 
-    monkeypatch.setattr(document, "render_markdown", render_markdown)
+    monkeypatch.setattr(render, "limit_nesting", limit_nesting)
+    return slow_renders
 
 
 def test_a_document_over_the_budget_is_refused_and_the_others_are_saved(
@@ -80,6 +84,7 @@ def test_a_document_over_the_budget_is_refused_and_the_others_are_saved(
     assert results["slow.md"]["reason"] == "took longer than 0.2 s to render"
     assert results["fine.md"]["outcome"] == "created"
     assert articles(app) == 1
+    assert len(slow_renderer) == 1  # refused at its first rendering, not tried again
     # The worker goes on: the next upload is served as usual.
     response = send_files(client, token, [("again.md", b"---\ntitle: Again\n---\nYes.\n")])
     assert response.json["results"][0]["outcome"] == "created"
@@ -91,6 +96,7 @@ def test_a_pasted_body_over_the_budget_is_a_422(app, client, token, slow_rendere
     assert response.status_code == 422
     assert response.json["results"][0]["reason"] == "took longer than 0.2 s to render"
     assert articles(app) == 0
+    assert len(slow_renderer) == 1
 
 
 def test_the_preview_says_the_text_takes_too_long(app, signed_in_client, slow_renderer):

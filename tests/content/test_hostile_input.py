@@ -166,6 +166,17 @@ def test_the_budget_stops_a_render_that_runs_over():
     assert signal.getitimer(signal.ITIMER_REAL)[0] == 0  # no timer left running
 
 
+def test_the_renderers_catch_all_lets_the_budget_through(monkeypatch):
+    def endless(text):
+        while True:
+            time.sleep(0.001)
+
+    monkeypatch.setattr(render, "limit_nesting", endless)
+    # Not shown as "could not be rendered" (and then published): refused.
+    with pytest.raises(RenderTooSlow), render_budget(0.05):
+        render_markdown("Some text.")
+
+
 def test_waiting_for_images_does_not_count_against_the_budget():
     with render_budget(0.5), paused():
         time.sleep(1.0)  # twice the budget, but the clock is stopped

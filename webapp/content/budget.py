@@ -9,7 +9,8 @@ server, a test's thread) the budget is not applied and rendering runs to its end
 Why not a thread or a subprocess: a thread cannot be stopped, and a subprocess per preview
 costs a fork and a KaTeX context. The exception unwinds the renderer like any other error:
 the worker process lives on, nothing is written (rendering happens before the write), and
-the thread's Markdown converter is reset before its next document. A long call into C
+the thread's Markdown converter is reset before its next document. The article writer
+rolls back on any exception, this one too. A long call into C
 (KaTeX in V8, nh3) finishes first, then the exception is raised; KaTeX has its own limit.
 
 Time spent waiting for images (reading the upload, downloading remote ones, with their own
@@ -27,8 +28,13 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-class RenderTooSlow(ValueError):
-    """A document took longer than its budget to render; str() says so in plain words."""
+class RenderTooSlow(BaseException):
+    """A document took longer than its budget to render; str() says so in plain words.
+
+    Like KeyboardInterrupt it is no Exception: it may be raised anywhere in the renderer,
+    whose catch-alls (a parser bug shows as a render error, a KaTeX failure as a formula
+    error) must let it through, to those who name it.
+    """
 
     def __init__(self, seconds: float) -> None:
         super().__init__(f"took longer than {seconds:g} s to render")

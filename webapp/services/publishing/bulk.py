@@ -243,7 +243,7 @@ class Publisher:
             self._note_loaded(batch)
             self.touched = touched
             return results
-        except Exception as error:
+        except (Exception, RenderTooSlow) as error:
             if not isinstance(error, RETRYABLE):
                 current_app.logger.warning("a batch failed (%s); writing it file by file", error)
         return [self._write_alone(staged) for staged in batch]
@@ -281,20 +281,26 @@ class Publisher:
             self._settle_downloads(staged, 0)
             return staged.result
         entry = staged.entry
-        published = publish_source(
-            writer,
-            staged.source,
-            entry.filename,
-            ready=staged.ready,
-            files=entry.files,
-            path=entry.path,
-            load=entry.load,
-            beside=entry.beside,
-            site=entry.site,
-            fetch=staged.plan,
-            skip=touched,
-            bundled=entry.bundled,
-        )
+        try:
+            published = publish_source(
+                writer,
+                staged.source,
+                entry.filename,
+                ready=staged.ready,
+                files=entry.files,
+                path=entry.path,
+                load=entry.load,
+                beside=entry.beside,
+                site=entry.site,
+                fetch=staged.plan,
+                skip=touched,
+                bundled=entry.bundled,
+            )
+        except RenderTooSlow as error:
+            # Raised while it rendered, before anything of it was written: the batch goes
+            # on (written again one by one, it would be rendered, and refused, once more).
+            self._settle_downloads(staged, 0)
+            return FileResult(entry.name, REJECTED, reason=str(error))
         touched.add(published.article.id)
         staged.loaded = published.loaded
         rendered_ahead = staged.ready.downloads if staged.ready else 0
