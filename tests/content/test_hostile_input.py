@@ -14,6 +14,7 @@ import pytest
 
 from webapp.content import brackets, mathblocks, render
 from webapp.content.budget import RenderTooSlow, paused, render_budget
+from webapp.content.comments import strip_comments
 from webapp.content.mathblocks import _Scanner, code_ranges, protect_math
 from webapp.content.render import render_markdown
 from webapp.content.shape import MAX_INDENT, MAX_QUOTE_DEPTH, limit_nesting
@@ -187,3 +188,8 @@ def test_no_budget_means_no_limit():
     with render_budget(None):
         assert render_markdown("$x$").math_errors == []
     assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def test_comments_beside_many_code_blocks_are_cut_and_the_code_kept():
+    text = "%%note%%\n\n```\nx %% y\n```\n\n" * 20_000
+    assert strip_comments(text) == "\n```\nx %% y\n```\n\n" * 20_000
