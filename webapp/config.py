@@ -113,6 +113,10 @@ DEFAULTS = {
     # Let those downloads reach private, loopback and link-local addresses (an intranet
     # image host; tests). Off: a Markdown file must not make the server probe its network.
     "IMAGE_FETCH_ALLOW_PRIVATE": False,
+    # Seconds one document may take to render (upload, preview, editor save; waiting for
+    # its images aside): past it the document is refused with that reason, and the worker
+    # goes on. Well under gunicorn's 30 s timeout; None or 0 lets rendering run to its end.
+    "RENDER_BUDGET_SECONDS": 8,
 }
 
 # One source of a CSP source list: a scheme ("https:"), a host with an optional scheme,

@@ -6,6 +6,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..content.budget import RenderTooSlow
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, TooLongError
 from ..models import PUBLISHED, Article
@@ -68,7 +69,7 @@ def edit(article_id: int):
         return render_template("admin/edit.html", article=article, source=source, preview=preview)
     try:
         result = authoring.save_source(article, source)
-    except (FrontMatterError, MetadataError, TooLongError) as error:
+    except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow) as error:
         message = authoring.describe_source_error(error) + " " + _("Nothing was saved.")
         page = render_template("admin/edit.html", article=article, source=source, error=message)
         return page, 422

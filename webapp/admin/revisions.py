@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..content.budget import RenderTooSlow
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, TooLongError
 from ..services import authoring
@@ -45,7 +46,7 @@ def restore_revision(article_id: int, revision_id: int):
         abort(404)
     try:
         result = history.restore_revision(article, revision)
-    except (FrontMatterError, MetadataError, TooLongError) as error:
+    except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow) as error:
         flash(authoring.describe_source_error(error) + " " + _("Nothing was restored."), "error")
         return redirect(url_for("admin.revisions", article_id=article.id))
     if result.outcome == authoring.UNCHANGED:

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
+from ..content.budget import RenderTooSlow
 from ..extensions import db
 from ..models import Article
 from ..services.publishing import RENDER_VERSION, publish, rerender
@@ -96,7 +97,8 @@ def rerender_command(everything: bool) -> None:
         before = _rendered_fields(article)
         try:
             rerender(article)
-        except ValueError as error:  # front matter this pipeline refuses: say which, go on
+        # Front matter this pipeline refuses, or a body over the render budget: say which.
+        except (ValueError, RenderTooSlow) as error:
             failed += 1
             click.echo(f"{article.slug}: not re-rendered: {error}", err=True)
             continue

@@ -63,10 +63,11 @@ def _closing(text: str, start: int, blocks: list[tuple[int, int]]) -> int:
         found = text.find("%%", position)
         if found < 0:
             return -1
-        inside = next((end for begin, end in blocks if begin <= found <= end), None)
-        if inside is None:
+        # The block that starts last at or before it (blocks are in order, apart).
+        index = bisect.bisect_right(blocks, (found, len(text))) - 1
+        if index < 0 or blocks[index][1] < found:
             return found
-        position = inside + 1
+        position = blocks[index][1] + 1
 
 
 def _comment_span(text: str, start: int, end: int) -> tuple[int, int]:

@@ -69,6 +69,7 @@ class Rendered:
     search: SearchFields
     math_errors: list[str]
     unresolved_links: list[str] = field(default_factory=list)  # [[links]] to unknown notes
+    warnings: list[str] = field(default_factory=list)  # input reshaped to render in time
 
 
 def split_title(body: str, meta: ArticleMeta, filename: str | None) -> tuple[str, str, str]:
@@ -130,4 +131,5 @@ def render_source(
         search=derived.search,
         math_errors=result.math_errors,
         unresolved_links=result.unresolved_links,
+        warnings=result.warnings,
     )

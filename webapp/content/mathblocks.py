@@ -39,8 +39,16 @@ _LINK_TEXT_TAIL = re.compile(r"[^\[\]\n]*\]\s*[(\[]")
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n(?=[ \t]*(?:>[ \t]*)*(?:\n|$))")
 _TEX_SIGNS = re.compile(r"[\\^_{}=]")
-# A lone math symbol between dollars: "$n $", "$ x$", "$A'$".
-_SINGLE_SYMBOL = re.compile(r"[A-Za-z]'*")
+# A lone math symbol between dollars: "$n $", "$ x$", "$A'$" (with the spaces around it).
+_PADDED_CONTENT = re.compile(r"\s*[A-Za-z]'*\s*")
+# The same right after an opening $ (which a non-space follows).
+_PADDED_SYMBOL = re.compile(r"[A-Za-z]'*\s*")
+# What the scan stops at: a code span, an escape or TeX's \(, a dollar, an HTML tag.
+_SPECIAL = re.compile(r"[`\\$<]")
+# Read left to right, a backslash escapes the character after it (which may be $).
+_DOLLAR_OR_ESCAPE = re.compile(r"\\.|\$", re.DOTALL)
+_ENV_EVENT = re.compile(r"\\(begin|end)\{([A-Za-z]+\*?)\}")
+_NON_SPACE = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ def code_ranges(text: str) -> list[tuple[int, int]]:
     containers: list[int] = []  # content indentation of the open list items etc.
     prev_blank = True
     code_indent = None  # indentation of the indented code block we are in
+    closers: _FenceClosers | None = None  # built at the first fence
     index = 0
     while index < len(lines):
         content = _unquote(lines[index]).expandtabs(4)
@@ -136,7 +145,9 @@ def code_ranges(text: str) -> list[tuple[int, int]]:
         prev_blank = False
         fence = _FENCE.match(stripped)
         if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
-            close = _find_fence_close(lines, index + 1, fence.group(1))
+            if closers is None:
+                closers = _FenceClosers(lines)
+            close = closers.find(index + 1, fence.group(1))
             # Like superfences, an unclosed fence is no fence at all: plain paragraph text.
             if close is not None:
                 ranges.append((starts[index], starts[close + 1] - 1))
@@ -150,49 +161,127 @@ def code_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _find_fence_close(lines: list[str], start: int, fence: str) -> int | None:
-    """Return the index of the line closing a fence opened with `fence`, or None."""
-    closing = re.compile(re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-    for index in range(start, len(lines)):
-        if closing.match(_unquote(lines[index]).strip()):
-            return index
+class _FenceClosers:
+    """Finds the line that closes a fence, in time linear over the whole document.
+
+    Scanning ahead line by line for each opening fence is quadratic when none closes
+    (10,000 lines of ```x). The longest closing line at or after each line is known
+    beforehand, so an unclosed fence is answered at once; a closed one is walked to its
+    close, and the caller goes on after it, so no line is walked twice.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        # longest[char][i]: the longest run of char alone on a line at index >= i.
+        self.longest = {"`": [0] * (len(lines) + 1), "~": [0] * (len(lines) + 1)}
+        for index in range(len(lines) - 1, -1, -1):
+            run = _closing_run(lines[index])
+            for char, longest in self.longest.items():
+                longest[index] = longest[index + 1]
+                if run and run[0] == char and run[1] > longest[index]:
+                    longest[index] = run[1]
+
+    def find(self, start: int, fence: str) -> int | None:
+        """Return the index of the line closing a fence opened with `fence`, or None."""
+        if self.longest[fence[0]][start] < len(fence):
+            return None
+        for index in range(start, len(self.lines)):
+            run = _closing_run(self.lines[index])
+            if run and run[0] == fence[0] and run[1] >= len(fence):
+                return index
+        return None
+
+
+def _closing_run(line: str) -> tuple[str, int] | None:
+    """Return (char, length) when a line (quote markers aside) is only ``` or ~~~, else None."""
+    content = _unquote(line).strip()
+    if len(content) >= 3 and content[0] in "`~" and content.count(content[0]) == len(content):
+        return content[0], len(content)
     return None
 
 
 class _Scanner:
-    """One left-to-right pass over the source that collects formulas outside code."""
+    """One left-to-right pass over the source that collects formulas outside code.
+
+    Linear in the length of the source: every "where is the next ..." question (the next
+    closing $, \\), backtick run or </code>) is answered from positions listed once
+    beforehand, never by scanning ahead again from each opening. Scanning ahead made
+    "$5 " x 5,000 take 15 s: each $ looked through the rest of its paragraph for a partner.
+    `steps` counts the positions the pass stops at, for tests that bound the work done.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.code = code_ranges(text)
         self.code_starts = {start: end for start, end in self.code}
+        self.code_order = sorted(self.code_starts)
         # Nothing inline, and no formula, runs past a blank line (one holding only quote
         # markers counts too) or into a code block.
         blanks = {m.end() for m in _BLANK_LINE.finditer(text)}
         self.barriers = sorted(blanks | {start for start, _ in self.code})
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.tex_signs = [m.start() for m in _TEX_SIGNS.finditer(text)]
+        # Where a left-to-right reading that skips backslash escapes finds $, \) and \].
+        self.dollars: list[int] = []
+        self.closing_parens: list[int] = []
+        self.closing_brackets: list[int] = []
+        for match in _DOLLAR_OR_ESCAPE.finditer(text):
+            char = match.group()[-1]
+            if match.group() == "$":
+                self.dollars.append(match.start())
+            elif char == ")":
+                self.closing_parens.append(match.start())
+            elif char == "]":
+                self.closing_brackets.append(match.start())
+        self.double_dollars = [d for d in self.dollars if text.startswith("$$", d)]
+        # A $ that closes "$x$": a non-space before it and no digit after it.
+        self.tight_closers = [
+            d
+            for d in self.dollars
+            if d and not text[d - 1].isspace() and not _digit_at(text, d + 1)
+        ]
+        # A $ that may close "$ x$" or "$n $": no letter, digit, $ or _ right after it.
+        self.padded_closers = [d for d in self.dollars if _ends_padded(text, d + 1)]
+        self.backtick_runs: dict[int, list[int]] = {}
+        for run in _BACKTICKS.finditer(text):
+            self.backtick_runs.setdefault(len(run.group()), []).append(run.start())
+        self.html_closers: dict[str, list[tuple[int, int]]] = {}
+        self.comment_end: tuple[int, int] | None = None  # (from, found at) of the last "-->"
+        self.link_tails: dict[int, bool] = {}
+        self.env_ends: dict[int, int] | None = None
         self.found: list[tuple[int, int, str, bool]] = []  # start, end, tex, display
+        self.steps = 0
 
     def limit(self, position: int) -> int:
         """Return the first barrier after position (or the end of the text)."""
         index = bisect.bisect_right(self.barriers, position)
         return self.barriers[index] if index < len(self.barriers) else len(self.text)
 
-    def find_unescaped(self, needle: str, start: int, stop: int) -> int:
-        """Return the offset of needle in [start, stop), skipping backslash escapes, or -1."""
-        text, position = self.text, start
-        while position < stop:
-            if text.startswith(needle, position):
-                return position if position + len(needle) <= stop else -1
-            position += 2 if text[position] == "\\" else 1
+    @staticmethod
+    def first_at(positions: list[int], start: int, stop: int, width: int = 1) -> int:
+        """Return the first of sorted positions >= start whose `width` characters end by stop."""
+        index = bisect.bisect_left(positions, start)
+        if index < len(positions) and positions[index] + width <= stop:
+            return positions[index]
         return -1
 
     def scan(self) -> list[tuple[int, int, str, bool]]:
         """Collect (start, end, tex, display) of every formula, in source order."""
         text, position, length = self.text, 0, len(self.text)
         while position < length:
+            self.steps += 1
             if position in self.code_starts:
                 position = self.code_starts[position] + 1
                 continue
+            # Straight to the next character that can start something, or code block.
+            special = _SPECIAL.search(text, position)
+            next_special = special.start() if special else length
+            index = bisect.bisect_left(self.code_order, position)
+            next_code = self.code_order[index] if index < len(self.code_order) else length
+            if next_code <= next_special:
+                position = next_code
+                continue
+            position = next_special
             char = text[position]
             if char == "`":
                 position = self.skip_code_span(position)
@@ -200,80 +289,113 @@ class _Scanner:
                 position = self.backslash(position)
             elif char == "$":
                 position = self.dollar(position)
-            elif char == "<":
-                position = self.skip_raw_html(position)
             else:
-                position += 1
+                position = self.skip_raw_html(position)
         return self.found
 
     def skip_code_span(self, position: int) -> int:
         """Return the offset after a code span starting here, or after its opening run."""
-        run = _BACKTICKS.match(self.text, position).group()
-        closing = re.compile(f"(?<!`){run}(?!`)")
-        match = closing.search(self.text, position + len(run), self.limit(position))
-        return match.end() if match else position + len(run)
+        width = len(_BACKTICKS.match(self.text, position).group())
+        # The closing run is the next run of exactly as many backticks.
+        end = self.first_at(
+            self.backtick_runs.get(width, []), position + width, self.limit(position), width
+        )
+        return end + width if end >= 0 else position + width
 
     def skip_raw_html(self, position: int) -> int:
         """Skip HTML comments and raw <pre>, <code> etc., where dollars are not math."""
         text = self.text
         if text.startswith("<!--", position):
-            end = text.find("-->", position + 4)
+            end = self.comment_close(position + 4)
             return end + 3 if end >= 0 else position + 4
         match = _RAW_SKIP.match(text, position)
         if match:
             name = match.group(1).lower()
-            closing = re.compile(f"</{name}\\s*>", re.IGNORECASE)
             # Inline elements end within their paragraph; a stray "<code>" must not hide
             # the math of the rest of the article.
             stop = len(text) if name in ("pre", "script", "style") else self.limit(position)
-            end = closing.search(text, match.end(), stop)
-            if end:
-                return end.end()
+            closers = self.html_closers.get(name)
+            if closers is None:
+                closing = re.compile(f"</{name}\\s*>", re.IGNORECASE)
+                closers = [(m.start(), m.end()) for m in closing.finditer(text)]
+                self.html_closers[name] = closers
+            index = bisect.bisect_left(closers, (match.end(), -1))
+            if index < len(closers) and closers[index][1] <= stop:
+                return closers[index][1]
         return position + 1
+
+    def comment_close(self, start: int) -> int:
+        """Return the offset of the first "-->" at or after start, or -1 (remembered)."""
+        if self.comment_end is not None:
+            searched, found = self.comment_end
+            # The last answer holds for any later start up to what it found.
+            if searched <= start and (found < 0 or found >= start):
+                return found
+        found = self.text.find("-->", start)
+        self.comment_end = (start, found)
+        return found
 
     def backslash(self, position: int) -> int:
         """Handle \\( \\[ and bare \\begin{env}; skip any other escaped character."""
         text = self.text
         following = text[position + 1 : position + 2]
         if following in ("(", "["):
-            closing = "\\)" if following == "(" else "\\]"
-            stop = self.limit(position)
-            end = self.find_unescaped(closing, position + 2, stop)
-            if end < 0:
+            closers = self.closing_parens if following == "(" else self.closing_brackets
+            end = self.first_at(closers, position + 2, self.limit(position), 2)
+            if end < 0 or self.in_link_text(end + 2):
                 return position + 2
-            content = text[position + 2 : end]
-            in_link_text = _LINK_TEXT_TAIL.match(text, end + 2)
-            if not content.strip() or in_link_text or _looks_like_prose(content):
+            if not _NON_SPACE.search(text, position + 2, end):
                 return position + 2
-            self.found.append((position, end + 2, content, following == "["))
+            # With a TeX sign inside it is math; without, its text decides (read once:
+            # no other opening lies inside, or that opening's backslash would be a sign).
+            if self.first_at(self.tex_signs, position + 2, end) < 0 and _looks_like_prose(
+                text[position + 2 : end]
+            ):
+                return position + 2
+            self.found.append((position, end + 2, text[position + 2 : end], following == "["))
             return end + 2
         env = _ENV_START.match(text, position)
-        # Only at the start of a line: after indentation, quote markers or a list marker.
-        line_start = text.rfind("\n", 0, position) + 1
-        at_line_start = _BLOCK_LEAD.match(text, line_start).end() == position
-        if env and env.group(1) in BLOCK_ENVIRONMENTS and at_line_start:
-            end = self.find_env_end(env.group(1), env.end(), self.limit(position))
-            if end >= 0:
-                self.found.append((position, end, text[position:end], True))
-                return end
+        if env and env.group(1) in BLOCK_ENVIRONMENTS:
+            # Only at the start of a line: after indentation, quote markers or a list marker.
+            index = bisect.bisect_left(self.newlines, position)
+            line_start = self.newlines[index - 1] + 1 if index else 0
+            if _BLOCK_LEAD.match(text, line_start).end() == position:
+                end = self.env_end(position)
+                if end >= 0:
+                    self.found.append((position, end, text[position:end], True))
+                    return end
         return position + 2
 
-    def find_env_end(self, name: str, start: int, stop: int) -> int:
-        """Return the offset after the \\end{name} matching a \\begin{name}, or -1."""
-        pattern = re.compile(r"\\(begin|end)\{" + re.escape(name) + r"\}")
-        depth = 1
-        for match in pattern.finditer(self.text, start, stop):
-            depth += 1 if match.group(1) == "begin" else -1
-            if depth == 0:
-                return match.end()
-        return -1
+    def in_link_text(self, position: int) -> bool:
+        """Tell whether a link's "](" or "][" follows, the rest of its text before it."""
+        known = self.link_tails.get(position)
+        if known is None:
+            known = self.link_tails[position] = bool(_LINK_TEXT_TAIL.match(self.text, position))
+        return known
+
+    def env_end(self, start: int) -> int:
+        """Return the offset after the \\end{name} matching the \\begin{name} at start, or -1.
+
+        Each \\begin is paired with its \\end (same name, same stretch between barriers)
+        in one pass over all of them, the first time one is asked for.
+        """
+        if self.env_ends is None:
+            self.env_ends = {}
+            open_begins: dict[tuple[int, str], list[int]] = {}
+            for match in _ENV_EVENT.finditer(self.text):
+                key = (bisect.bisect_right(self.barriers, match.start()), match.group(2))
+                if match.group(1) == "begin":
+                    open_begins.setdefault(key, []).append(match.start())
+                elif open_begins.get(key):
+                    self.env_ends[open_begins[key].pop()] = match.end()
+        return self.env_ends.get(start, -1)
 
     def dollar(self, position: int) -> int:
         """Handle $$...$$ and $...$ (pandoc's rules for the latter)."""
         text, stop = self.text, self.limit(position)
         if text.startswith("$$", position):
-            end = self.find_unescaped("$$", position + 2, stop)
-            if end < 0 or not text[position + 2 : end].strip():
+            end = self.first_at(self.double_dollars, position + 2, stop, 2)
+            if end < 0 or not _NON_SPACE.search(text, position + 2, end):
                 return position + 2
             self.found.append((position, end + 2, text[position + 2 : end], True))
             return end + 2
@@ -281,27 +403,29 @@ class _Scanner:
         # not followed by a digit. So "costs $5 and $10 per day" holds no math.
         if position + 1 >= len(text) or text[position + 1].isspace():
             return self.padded_dollar(position)
-        search = position + 1
+        ends = [self.first_at(self.tight_closers, position + 2, stop)]
+        # "$n $位大臣": MathJax pairs it, and passing it by would pair every later dollar
+        # of the paragraph with the wrong partner. A $ on the same line closes it when what
+        # lies between holds a TeX sign, or is one symbol (see closes_padded).
         line_end = self.line_end(position, stop)
-        while True:
-            end = self.find_unescaped("$", search, stop)
-            if end < 0:
-                return position + 1
-            after = text[end + 1 : end + 2]
-            if not text[end - 1].isspace() and not after.isdigit() and end > position + 1:
-                self.found.append((position, end + 1, text[position + 1 : end], False))
-                return end + 1
-            if end < line_end and self.closes_padded(position, end):
-                # "$n $位大臣": MathJax pairs it, and passing it by would pair every later
-                # dollar of the paragraph with the wrong partner.
-                self.found.append((position, end + 1, text[position + 1 : end], False))
-                return end + 1
-            search = end + 1
+        sign = self.first_at(self.tex_signs, position + 1, line_end)
+        if sign >= 0:
+            ends.append(self.first_at(self.padded_closers, sign + 1, line_end))
+        symbol = _PADDED_SYMBOL.match(text, position + 1, line_end)
+        if symbol and text.startswith("$", symbol.end()) and _ends_padded(text, symbol.end() + 1):
+            ends.append(symbol.end())
+        found = [end for end in ends if end >= 0]
+        if not found:
+            return position + 1
+        end = min(found)
+        self.found.append((position, end + 1, text[position + 1 : end], False))
+        return end + 1
 
     def line_end(self, position: int, stop: int) -> int:
         """Return the offset of the end of position's line, at most stop."""
-        end = self.text.find("\n", position, stop)
-        return stop if end < 0 else end
+        index = bisect.bisect_left(self.newlines, position)
+        end = self.newlines[index] if index < len(self.newlines) else len(self.text)
+        return min(end, stop)
 
     def closes_padded(self, start: int, end: int) -> bool:
         """Tell whether a $ on the opening's line, with a space inside it, closes a formula.
@@ -310,15 +434,11 @@ class _Scanner:
         the content reads as TeX and the closing $ does not run into a word or a number,
         so "$ 7 $", "$5 and $10" and "$ export PATH=$HOME" stay text.
         """
-        text = self.text
-        after = text[end + 1 : end + 2]
-        # A Latin letter or digit right after it: "$HOME", "$10". CJK text may follow.
-        if (after.isascii() and after.isalnum()) or after.isdigit() or after in ("$", "_"):
+        if not _ends_padded(self.text, end + 1):
             return False
-        content = text[start + 1 : end].strip()
-        return bool(content) and bool(
-            _TEX_SIGNS.search(content) or _SINGLE_SYMBOL.fullmatch(content)
-        )
+        if self.first_at(self.tex_signs, start + 1, end) >= 0:
+            return True
+        return bool(_PADDED_CONTENT.fullmatch(self.text, start + 1, end))
 
     def padded_dollar(self, position: int) -> int:
         """Handle "$ x^2$": an opening $ followed by a space, closed on the same line."""
@@ -326,11 +446,22 @@ class _Scanner:
         stop = self.line_end(position, self.limit(position))
         if text[position + 1 : position + 2] in ("", "\n"):
             return position + 1
-        end = self.find_unescaped("$", position + 1, stop)
+        end = self.first_at(self.dollars, position + 1, stop)
         if end < 0 or text[end - 1].isspace() or not self.closes_padded(position, end):
             return position + 1
         self.found.append((position, end + 1, text[position + 1 : end], False))
         return end + 1
+
+
+def _digit_at(text: str, position: int) -> bool:
+    return text[position : position + 1].isdigit()
+
+
+def _ends_padded(text: str, after: int) -> bool:
+    """Tell whether a padded formula may end before `after`: no word or number runs on."""
+    char = text[after : after + 1]
+    # A Latin letter or digit right after it: "$HOME", "$10". CJK text may follow.
+    return not ((char.isascii() and char.isalnum()) or char.isdigit() or char in ("$", "_"))
 
 
 def _strip_quote_markers(tex: str, depth: int) -> str:

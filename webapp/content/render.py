@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import threading
@@ -22,11 +23,13 @@ from pymdownx.slugs import slugify as pymdownx_slugify
 from pymdownx.superfences import fence_code_format
 
 from . import katex
+from .brackets import LinearLinkExtension
 from .callouts import CalloutExtension
 from .comments import strip_comments
 from .htmlblocks import OpenDivExtension
 from .mathblocks import WIDE_CHARS, ProtectedText, protect_math
 from .messages import N_
+from .nesting import limit_nesting
 from .sanitize import formula_marks, sanitize_html
 from .tocmarker import TocMarker, place_toc
 from .wikilinks import LinkResolver, WikilinkProcessor
@@ -69,7 +72,8 @@ _WIDE_NEWLINE = re.compile(
     f"(?<=[{WIDE_CHARS}])({_INLINE_TAGS})[ \\t]*\\n[ \\t]*(?=({_INLINE_TAGS})[{WIDE_CHARS}])"
 )
 # Where newlines are content, not soft breaks.
-_VERBATIM = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_VERBATIM_START = re.compile(r"<(pre|code|script|style|textarea)\b", re.IGNORECASE)
+_VERBATIM_END = re.compile(r"</(pre|code|script|style|textarea)\s*>", re.IGNORECASE)
 _IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 _SRC_ATTR = re.compile(r"""(\ssrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
 _HIGHLIGHT_START = re.compile(r'(<div class="language-([\w+#.-]*) highlight">)<pre>')
@@ -143,6 +147,7 @@ class RenderResult:
     math_errors: list[str]  # one human-readable message per formula KaTeX rejected
     image_sources: list[str]  # every image src as written in the Markdown, in order
     unresolved_links: list[str] = field(default_factory=list)  # [[links]] to unknown notes
+    warnings: list[str] = field(default_factory=list)  # input reshaped so it renders in time
 
 
 class _Document:
@@ -331,6 +336,7 @@ def _make_markdown(document: _Document) -> markdown.Markdown:
         _ObsidianExtension(document, slugify),
         CalloutExtension(),
         OpenDivExtension(),
+        LinearLinkExtension(),
     ]
     return markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
 
@@ -356,13 +362,35 @@ def _converter(protected: ProtectedText, resolve_link: LinkResolver | None) -> m
     return md
 
 
+def _verbatim_spans(text: str) -> list[tuple[int, int]]:
+    """Return the spans of <pre>, <code> etc. elements, each from its tag to its end tag.
+
+    An element runs to the first end tag of its name; one without an end tag is no span.
+    The end tags are listed once: searching ahead from every opening tag was quadratic on
+    "x <code> " x 10,000 (6 s), where no <code> is ever closed.
+    """
+    ends: dict[str, list[tuple[int, int]]] = {}
+    for end in _VERBATIM_END.finditer(text):
+        ends.setdefault(end.group(1).lower(), []).append((end.start(), end.end()))
+    spans, position = [], 0
+    while (start := _VERBATIM_START.search(text, position)) is not None:
+        found = ends.get(start.group(1).lower(), [])
+        index = bisect.bisect_left(found, (start.end(), -1))
+        if index < len(found):
+            spans.append((start.start(), found[index][1]))
+            position = found[index][1]
+        else:
+            position = start.start() + 1
+    return spans
+
+
 def _join_wide_lines(text: str) -> str:
     """Drop newlines between two CJK characters outside pre/code: they would show as spaces."""
     pieces, last = [], 0
-    for match in _VERBATIM.finditer(text):
-        pieces.append(_WIDE_NEWLINE.sub(r"\1", text[last : match.start()]))
-        pieces.append(match.group())
-        last = match.end()
+    for start, end in _verbatim_spans(text):
+        pieces.append(_WIDE_NEWLINE.sub(r"\1", text[last:start]))
+        pieces.append(text[start:end])
+        last = end
     pieces.append(_WIDE_NEWLINE.sub(r"\1", text[last:]))
     return "".join(pieces)
 
@@ -521,7 +549,8 @@ def render_markdown(
         protected = protect_math(text)
         md = _converter(protected, resolve_link)
         # After the math is protected: a %% inside a formula is TeX's, not a comment.
-        article = md.convert(strip_comments(protected.text))
+        shaped, warnings = limit_nesting(strip_comments(protected.text))
+        article = md.convert(shaped)
         toc, heading_count = md.toc, _count_headings(md.toc_tokens)
         document = _converters.state[1]
         unresolved, toc_token = list(document.unresolved), document.toc_token()
@@ -562,4 +591,5 @@ def render_markdown(
         math_errors=math_errors,
         image_sources=image_sources,
         unresolved_links=unresolved,
+        warnings=warnings,
     )

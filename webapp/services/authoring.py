@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
 from ..config import site_timezone
+from ..content.budget import RenderTooSlow
 from ..content.document import Source, parse_source
 from ..content.frontmatter import FrontMatterError
 from ..content.messages import N_
@@ -61,7 +62,13 @@ class SaveResult:
 
 
 def describe_source_error(error: Exception) -> str:
-    """Return a plain-words message for broken front matter."""
+    """Return a plain-words message for broken front matter (or a body too slow to render)."""
+    if isinstance(error, RenderTooSlow):
+        return _(
+            "The article took longer than %(seconds)s s to render. Deeply nested or unusually"
+            " repetitive Markdown is the likely cause; shorten or split it.",
+            seconds=f"{error.seconds:g}",
+        )
     if isinstance(error, FrontMatterError):
         return _(
             "The front matter cannot be read (line %(line)d): %(problem)s.",
@@ -142,8 +149,9 @@ def save_source(article: Article, text: str) -> SaveResult:
     no other article has. Its status follows the front matter's draft flag only when the
     edit changed that flag, so a Publish or Unpublish click is not undone by the next save.
     Broken front matter raises (FrontMatterError, MetadataError, TooLongError) before
-    anything changes. A job updating the article at the same moment goes first: the save
-    then reads the article again and is stored on top (both stay in the history).
+    anything changes, and so does a body over the render budget (RenderTooSlow). A job
+    updating the article at the same moment goes first: the save then reads the article
+    again and is stored on top (both stay in the history).
     """
     text = normalise_newlines(text)
     source = parse_source(text, filename=article.source_filename, timezone=site_timezone())

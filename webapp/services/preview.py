@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
+from flask import current_app
+
 from ..config import site_timezone
+from ..content.budget import RenderTooSlow, render_budget, unclocked
 from ..content.document import Rendered, Source, parse_source, render_source
 from ..content.frontmatter import FrontMatterError
 from ..content.images import normalise_reference
@@ -125,12 +128,19 @@ def build_preview(text: str, article: Article | None = None) -> Preview:
     except (FrontMatterError, MetadataError, TooLongError) as error:
         return Preview(error=describe_source_error(error))
     notes = note_links(source.body)
-    rendered = render_source(source, resolve_image=resolve, resolve_link=notes.get)
+    try:
+        with render_budget(current_app.config.get("RENDER_BUDGET_SECONDS")):
+            rendered = render_source(
+                source, resolve_image=unclocked(resolve), resolve_link=notes.get
+            )
+    except RenderTooSlow as error:
+        return Preview(error=describe_source_error(error))
     cover_url = _cover(source, resolve)
     not_yet = N_("image not uploaded yet (readers see its alt text): %(image)s")
     warnings = [not_yet % {"image": src} for src in missing]
     warnings += [FORMULA_NOT_RENDERED % {"error": message} for message in rendered.math_errors]
     warnings += unresolved_warning(rendered.unresolved_links)
+    warnings += rendered.warnings
     draft = source.meta.draft
     if article is None:
         status = DRAFT if draft else PUBLISHED

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from flask import current_app
 
 from ...config import site_timezone
+from ...content.budget import RenderTooSlow
 from ...content.document import Source, parse_source
 from ...content.frontmatter import FrontMatterError
 from ...content.images import ImageLoader
@@ -211,15 +212,19 @@ class Publisher:
         """
         if staged.task is None:
             return staged
-        if staged.rendering is None:
-            staged.ready = prepare(staged.task)
-            return staged
         try:
-            staged.ready = staged.rendering.result()
+            if staged.rendering is None:
+                staged.ready = prepare(staged.task)
+            else:
+                staged.ready = staged.rendering.result()
+        except RenderTooSlow as error:
+            staged.result = FileResult(staged.entry.name, REJECTED, reason=str(error))
         except BrokenProcessPool:
             self.pool.restart()
             try:
                 staged.ready = self.pool.submit(staged.task).result()
+            except RenderTooSlow as error:
+                staged.result = FileResult(staged.entry.name, REJECTED, reason=str(error))
             except BrokenProcessPool:
                 self.pool.restart()
                 staged.result = FileResult(
@@ -240,7 +245,7 @@ class Publisher:
             self._note_loaded(batch)
             self.touched = touched
             return results
-        except Exception as error:
+        except (Exception, RenderTooSlow) as error:
             if not isinstance(error, RETRYABLE):
                 current_app.logger.warning("a batch failed (%s); writing it file by file", error)
         return [self._write_alone(staged) for staged in batch]
@@ -260,6 +265,11 @@ class Publisher:
                 if attempt < ATTEMPTS:
                     continue
                 current_app.logger.exception("could not publish %s", staged.entry.name)
+            except RenderTooSlow as error:
+                # Refused for what it is, not for a fault of the server.
+                result = FileResult(staged.entry.name, REJECTED, reason=str(error))
+                self.report([result])
+                return result
             except Exception:
                 # One document failing (a database error, a bug) must not stop the others.
                 current_app.logger.exception("could not publish %s", staged.entry.name)
@@ -273,20 +283,26 @@ class Publisher:
             self._settle_downloads(staged, 0)
             return staged.result
         entry = staged.entry
-        published = publish_source(
-            writer,
-            staged.source,
-            entry.filename,
-            ready=staged.ready,
-            files=entry.files,
-            path=entry.path,
-            load=entry.load,
-            beside=entry.beside,
-            site=entry.site,
-            fetch=staged.plan,
-            skip=touched,
-            bundled=entry.bundled,
-        )
+        try:
+            published = publish_source(
+                writer,
+                staged.source,
+                entry.filename,
+                ready=staged.ready,
+                files=entry.files,
+                path=entry.path,
+                load=entry.load,
+                beside=entry.beside,
+                site=entry.site,
+                fetch=staged.plan,
+                skip=touched,
+                bundled=entry.bundled,
+            )
+        except RenderTooSlow as error:
+            # Raised while it rendered, before anything of it was written: the batch goes
+            # on (written again one by one, it would be rendered, and refused, once more).
+            self._settle_downloads(staged, 0)
+            return FileResult(entry.name, REJECTED, reason=str(error))
         touched.add(published.article.id)
         staged.loaded = published.loaded
         rendered_ahead = staged.ready.downloads if staged.ready else 0

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
+
+from ...content.budget import render_budget, unclocked
 from ...content.document import Rendered, Source, render_source
 from ...content.images import ImageCollector, ImageFile, ImageLoader, UnsupportedImage
 from ...content.messages import N_
@@ -40,6 +43,9 @@ class Task:
     # rendering of the document already downloaded (URL -> image).
     fetch: FetchPlan | None = None
     fetched: dict[str, ImageFile] = field(default_factory=dict)
+    # Seconds its rendering may take (RENDER_BUDGET_SECONDS), read where the task is made:
+    # a pool process has no app.
+    budget: float | None = field(default_factory=lambda: configured_budget())
 
 
 @dataclass
@@ -56,6 +62,11 @@ class Prepared:
     remote_notes: list[str] = field(default_factory=list)  # remote images: copied or not, why
     downloads: int = 0  # remote images it tried to download
     cover_url: str | None = None  # the front matter cover: a /media/ path or an https URL
+
+
+def configured_budget() -> float | None:
+    """Return RENDER_BUDGET_SECONDS of the current app (None outside one: no limit)."""
+    return current_app.config.get("RENDER_BUDGET_SECONDS") if has_app_context() else None
 
 
 def file_loader(files: FileSet, document: str, loaded: set[str]) -> ImageLoader:
@@ -86,7 +97,11 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
     images = ImageCollector(
         load, task.linked, task.media_prefix, fetch=downloader, fetched=task.fetched
     )
-    rendered = render_source(task.source, resolve_image=images, resolve_link=task.notes.get)
+    # Over its budget it raises RenderTooSlow; nothing has been written yet.
+    with render_budget(task.budget):
+        rendered = render_source(
+            task.source, resolve_image=unclocked(images), resolve_link=task.notes.get
+        )
     meta = task.source.meta
     # Resolved like the body's images: a local cover is stored and linked by its reference.
     cover_url = images.cover(meta.cover) if meta.cover else None
@@ -94,6 +109,7 @@ def prepare(task: Task, opened: Callable[[tuple], FileSet] = open_files) -> Prep
         images.warnings
         + [FORMULA_NOT_RENDERED % {"error": message} for message in rendered.math_errors]
         + unresolved_warning(rendered.unresolved_links)
+        + rendered.warnings
     )
     return Prepared(
         task.source,

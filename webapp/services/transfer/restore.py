@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ...config import site_timezone
+from ...content.budget import RenderTooSlow
 from ...content.document import Source, parse_source, source_hash
 from ...content.imagelinks import undo_rewrite
 from ...content.messages import N_
@@ -151,10 +152,10 @@ def _restore_one(
             ]
         images = ExportImages(archive, record)
         return _restore_article(record, text, revisions, images, name, reports, names)
-    except Exception as error:
+    except (Exception, RenderTooSlow) as error:
         # One bad file must not stop the others: report it and go on with the next.
         db.session.rollback()
-        if not isinstance(error, ValueError):
+        if not isinstance(error, (ValueError, RenderTooSlow)):
             current_app.logger.exception("restoring %s failed", name)
         result = FileResult(name=name, outcome=REJECTED, reason=_reason(error))
         reports.wait(result)
@@ -185,7 +186,7 @@ def _read_text(archive: Archive, name: str) -> str:
 def _reason(error: Exception) -> str:
     if isinstance(error, UnicodeDecodeError):
         return N_("not UTF-8 text (an export is always UTF-8)")
-    if isinstance(error, ValueError):
+    if isinstance(error, (ValueError, RenderTooSlow)):
         return str(error)
     unexpected = N_("unexpected error: %(kind)s: %(detail)s")
     return unexpected % {"kind": type(error).__name__, "detail": error}
