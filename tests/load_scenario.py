@@ -54,7 +54,7 @@ def heavy_article(index: int, formulas: int = FORMULAS) -> str:
     for n in range(0, formulas, 3):
         a, b = index + 1, n + 1
         lines.append(
-            f"Step {n}: $\\alpha_{{{a}}} + \\beta^{{{b}}}$ then "
+            f"Step {n}: $\\alpha_{{{a}}} + \\beta^{{{b}}}_{{{a}}}$ then "
             f"$\\frac{{{a}}}{{{b} + x}}$ and $\\sum_{{k={a}}}^{{{b}}} k^{{2}}$ hold.\n"
         )
     return "\n".join(lines)
