@@ -25,7 +25,7 @@ from webapp.jobs.models import DONE, INTERRUPTED, Job, JobFile
 from webapp.jobs.runner import run_job
 from webapp.models import Article, ArticleImage, Revision, SearchDocument
 from webapp.services.ingest import IncomingFile
-from webapp.services.publishing import ArticleWriter, publish
+from webapp.services.publishing import Publisher, publish
 
 FLASK = Path(sys.executable).parent / "flask"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -236,19 +236,20 @@ def test_two_jobs_updating_one_article_lose_neither_update(queue_app, monkeypatc
             job = records.create_job("upload", f"{key}.md", 1)
             inputs.save_upload(job.id, [IncomingFile(f"{key}.md", text.encode())], None)
             job_ids[key] = job.id
-    # Both jobs read the article before either writes it: their writes overlap.
+    # Both jobs read the article and render it before either writes it; then both write
+    # (on PostgreSQL at once; SQLite's write lock takes them one after the other).
     barrier = threading.Barrier(2)
-    first_claims = set()
-    real_claim = ArticleWriter.claim
+    first_writes = set()
+    real_write = Publisher._write
 
-    def claim(self, article):
+    def write(self, batch):
         thread = threading.get_ident()
-        if thread not in first_claims and article.id not in self.claimed:
-            first_claims.add(thread)
+        if thread not in first_writes:
+            first_writes.add(thread)
             barrier.wait(timeout=30)
-        return real_claim(self, article)
+        return real_write(self, batch)
 
-    monkeypatch.setattr(ArticleWriter, "claim", claim)
+    monkeypatch.setattr(Publisher, "_write", write)
     errors = []
 
     def run(job_id: int) -> None:

@@ -29,6 +29,10 @@ DEFAULTS = {
     # category its folders stand for (vault/机器学习/笔记.md: 机器学习), as in Obsidian.
     "FOLDER_CATEGORIES": True,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Seconds a SQLite writer waits for another's write lock before "database is locked".
+    # Writes hold the lock only to write (rendering happens before), so a wait this long
+    # means trouble; it stays under gunicorn's 30 s so the request fails cleanly instead.
+    "SQLITE_BUSY_TIMEOUT": 15,
     # Static files are served with versioned URLs, so they may be cached for a year.
     "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
     "COMPRESS_MIMETYPES": [
@@ -205,6 +209,18 @@ def configure(app, test_config: dict | None) -> None:
     )
     # Checked at start-up: a bad value must stop the app, not reach every page's header.
     app.config["SITE_IMAGE_SOURCES"] = image_sources(app.config["SITE_IMAGE_SOURCES"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+
+
+def engine_options(config) -> dict:
+    """Return the engine options, with SQLITE_BUSY_TIMEOUT as a SQLite database's lock wait."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # sqlite3's timeout is SQLite's busy timeout: how long a write waits for the lock.
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", float(config["SQLITE_BUSY_TIMEOUT"]))
+        options["connect_args"] = connect_args
+    return options
 
 
 def database_uri(url: str) -> str:

@@ -24,11 +24,11 @@ login_manager = LoginManager()
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Give each SQLite connection a write-ahead log, cheaper commits, a patient lock wait.
+    """Give each SQLite connection a write-ahead log and cheaper commits.
 
     The job worker writes batches while web workers read and publish: with the log,
-    readers never wait for a writer; a writer waits up to 30 s for another writer's
-    transaction instead of failing at once.
+    readers never wait for a writer. How long a writer waits for another writer's
+    transaction is the connection's timeout (SQLITE_BUSY_TIMEOUT, see config.py).
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -36,7 +36,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         # With the log, NORMAL syncs at checkpoints instead of every commit: a power cut may
         # lose the last commits, never consistency (SQLite's advice for WAL).
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..content.slugs import slugify
 from ..extensions import db
 from ..models import Category, Tag
+
+# INSERT … ON CONFLICT DO NOTHING in the two databases the blog runs on.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def category_at(path: str) -> Category | None:
@@ -42,8 +46,8 @@ class Taxonomy:
         for name, path in zip(names, paths, strict=True):
             category = self._categories.get(path)
             if category is None:
-                category = Category(name=name, path=path, parent=parent)
-                db.session.add(category)
+                values = {"name": name, "path": path, "parent_id": parent and parent.id}
+                category = _insert_or_get(Category, Category.path, values)
                 self._categories[path] = category
             parent = category
         return parent
@@ -59,14 +63,26 @@ class Taxonomy:
             self._tags.update((tag.slug, tag) for tag in found)
         for slug, name in wanted.items():
             if slug not in self._tags:
-                self._tags[slug] = Tag(name=name, slug=slug)
-                db.session.add(self._tags[slug])
+                self._tags[slug] = _insert_or_get(Tag, Tag.slug, {"name": name, "slug": slug})
         return [self._tags[slug] for slug in wanted]
 
     def forget(self) -> None:
         """Drop what is remembered: after a rollback, new rows it made are gone."""
         self._categories.clear()
         self._tags.clear()
+
+
+def _insert_or_get(model, key, values: dict):
+    """Return the row whose unique `key` has this value, inserting it if there is none.
+
+    Another upload may create the same category or tag at the same moment: the insert
+    then does nothing (on PostgreSQL it waits for the other transaction first) and the
+    row it stored is read, where a plain INSERT would fail on the unique key.
+    """
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    db.session.execute(statement)
+    return db.session.scalars(select(model).where(key == values[key.key])).one()
 
 
 def category_for_path(names: list[str]) -> Category | None:

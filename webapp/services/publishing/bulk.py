@@ -167,8 +167,8 @@ class Publisher:
 
         It is rendered against the images its article has now; when its batch is written,
         _write_one checks that still holds (an earlier document may have changed them).
-        One document per transaction without a pool needs no such look ahead: it is found,
-        rendered and written at once, and no other document waits on its transaction.
+        Without a pool it is rendered by _settle, before its batch's transaction opens, so
+        the database is never held while Markdown and math are worked on.
         """
         if isinstance(entry, Refusal):
             return _Staged(entry, result=FileResult(entry.name, REJECTED, reason=entry.reason))
@@ -181,8 +181,6 @@ class Publisher:
         staged = _Staged(entry, source)
         if self.fetch is not None:
             staged.plan = self.fetch.plan(source.text)
-        if self.pool is None and self.batch_size == 1:
-            return staged  # rendered and written in one go by publish_source, one lookup
         article = find_article(source, entry.filename, self.touched).article
         if is_unchanged(article, source):
             return staged  # nothing to render, unless an earlier document changes that

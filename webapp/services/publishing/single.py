@@ -66,6 +66,10 @@ def publish_source(
     document of a zip or folder (`bundled`) that now holds images its article lacked is
     rendered again with them (loose images go to attach.py instead, to every article).
     """
+    # The write part starts here (SQLite's lock is taken): the article is looked up again
+    # under it, so an upload of the same slug that committed meanwhile is found, not
+    # duplicated under another slug.
+    writer.begin()
     found = find_article(source, filename, skip)
     article = found.article
     matching = list(found.notes)
@@ -161,18 +165,43 @@ def publish(
     """Create or update the article a Markdown document describes, and commit it.
 
     `filename` is the uploaded file's base name. Broken front matter raises before
-    anything is stored. When a concurrent writer gets in first (both create one new slug,
-    both update one article), the document is read again and tried again.
+    anything is stored. The document is rendered before the write transaction opens, so
+    the database is held only to write. When a concurrent writer gets in first (both
+    update one article, SQLite's lock is busy), the write is tried again from the start,
+    with the same rendering unless the article's images changed meanwhile.
     """
     source = parse_source(text, filename=filename, timezone=site_timezone())
+    ready = render_ahead(source, filename, load=load_image, fetch=fetch)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with ArticleWriter() as writer:  # rolls back by itself on failure
-                return publish_source(writer, source, filename, load=load_image, fetch=fetch)
+                return publish_source(
+                    writer, source, filename, ready=ready, load=load_image, fetch=fetch
+                )
         except RETRYABLE:
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
+
+
+def render_ahead(
+    source: Source,
+    filename: str | None,
+    *,
+    load: ImageLoader | None = None,
+    fetch: FetchPlan | None = None,
+) -> Prepared | None:
+    """Render a document against the images its article has now; None when it is unchanged.
+
+    publish_source renders it again only if the article turns out to link other images.
+    """
+    article = find_article(source, filename).article
+    if is_unchanged(article, source):
+        return None
+    notes = note_links(source.body)
+    return prepare(
+        Task(source, linked_images(article), media_prefix(), load=load, notes=notes, fetch=fetch)
+    )
 
 
 def rerender(article: Article) -> list[str]:

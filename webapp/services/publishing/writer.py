@@ -198,6 +198,7 @@ class ArticleWriter:
         self.indexed: list[tuple[Article, SearchFields]] = []
         self.taxonomy = Taxonomy()
         self.claimed: set[int] = set()  # ids of the articles this transaction claimed
+        self.writing = False  # the write transaction is open (see begin)
 
     def __enter__(self) -> ArticleWriter:
         return self
@@ -208,6 +209,26 @@ class ArticleWriter:
         else:
             self.rollback()
 
+    def begin(self) -> None:
+        """Open the write transaction: on SQLite, take the database's write lock now.
+
+        Every writing method calls it first, so the lock is taken once the document is
+        rendered and held only while writing. Taken up front (BEGIN IMMEDIATE) rather than
+        at the first INSERT, the lookups the writes depend on (a free slug, an existing
+        category) see no other writer's change between them and the write; SQLite waits
+        SQLITE_BUSY_TIMEOUT for the lock. PostgreSQL locks the rows it writes by itself.
+        """
+        if self.writing:
+            return
+        self.writing = True
+        connection = db.session.connection()
+        if connection.dialect.name != "sqlite":
+            return
+        # Already writing (rows flushed before the writer opened): that transaction holds
+        # the lock; a second BEGIN would fail.
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
     def publish(self, article: Article | None, prepared: Prepared, filename: str | None):
         """Create or update the article an uploaded document describes; return (article, outcome).
 
@@ -215,6 +236,7 @@ class ArticleWriter:
         matter decides the status, category and tags; a new article takes its dates from
         the front matter too, an updated one moves to now.
         """
+        self.begin()
         source = prepared.source
         if article is not None:
             self.claim(article)
@@ -239,6 +261,7 @@ class ArticleWriter:
 
     def place(self, article: Article, category_path: list[str], tag_names: list[str]) -> None:
         """Put the article in a category (created as needed) and give it these tags."""
+        self.begin()
         article.category = self.taxonomy.category(category_path)
         article.tags = self.taxonomy.tags(tag_names)
 
@@ -250,6 +273,7 @@ class ArticleWriter:
         revisions: Iterable[tuple[str, datetime]] = (),
     ) -> None:
         """Put a rendered document into an article with its images and revisions."""
+        self.begin()
         if article.id is not None:
             self.claim(article)
         source, rendered = prepared.source, prepared.rendered
@@ -285,10 +309,12 @@ class ArticleWriter:
 
         Call it once the article is written: it is stored in the same transaction.
         """
+        self.begin()
         return addresses.keep(article, found)
 
     def drop_address(self, article: Article, address: ArticleAddress) -> None:
         """Take an old address from the article; requests for it answer 404 again."""
+        self.begin()
         article.addresses.remove(address)
         db.session.delete(address)
 
@@ -302,6 +328,7 @@ class ArticleWriter:
         """
         if article.id in self.claimed:
             return
+        self.begin()
         seen = article.version
         moved = db.session.execute(
             update(Article.__table__)
@@ -330,6 +357,7 @@ class ArticleWriter:
     def commit(self) -> None:
         """Flush, write the search rows of everything written, and commit; or undo it all."""
         try:
+            self.begin()
             db.session.flush()
             write_documents(
                 db.session.connection(),
@@ -346,6 +374,7 @@ class ArticleWriter:
         self.written.clear()
         self.indexed.clear()
         self.claimed.clear()
+        self.writing = False
 
     def rollback(self) -> None:
         """Forget everything written since the last commit, image files included."""
@@ -357,3 +386,4 @@ class ArticleWriter:
         self.written.clear()
         self.indexed.clear()
         self.claimed.clear()
+        self.writing = False
