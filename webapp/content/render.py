@@ -23,6 +23,8 @@ from pymdownx.slugs import slugify as pymdownx_slugify
 from pymdownx.superfences import fence_code_format
 
 from . import katex
+from .blockcap import limit_line_elements
+from .blocktests import LazyBlockTestExtension
 from .brackets import LinearLinkExtension
 from .callouts import CalloutExtension
 from .comments import strip_comments
@@ -337,6 +339,7 @@ def _make_markdown(document: _Document) -> markdown.Markdown:
         CalloutExtension(),
         OpenDivExtension(),
         LinearLinkExtension(),
+        LazyBlockTestExtension(),
     ]
     return markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
 
@@ -550,6 +553,8 @@ def render_markdown(
         md = _converter(protected, resolve_link)
         # After the math is protected: a %% inside a formula is TeX's, not a comment.
         shaped, warnings = limit_nesting(strip_comments(protected.text))
+        shaped, capped = limit_line_elements(shaped)
+        warnings += capped
         article = md.convert(shaped)
         toc, heading_count = md.toc, _count_headings(md.toc_tokens)
         document = _converters.state[1]
