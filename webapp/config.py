@@ -117,10 +117,14 @@ DEFAULTS = {
     # Let those downloads reach private, loopback and link-local addresses (an intranet
     # image host; tests). Off: a Markdown file must not make the server probe its network.
     "IMAGE_FETCH_ALLOW_PRIVATE": False,
-    # Seconds one document may take to render (upload, preview, editor save; waiting for
-    # its images aside): past it the document is refused with that reason, and the worker
-    # goes on. Well under gunicorn's 30 s timeout; None or 0 lets rendering run to its end.
-    "RENDER_BUDGET_SECONDS": 8,
+    # CPU seconds one document may take to render inside a web request (upload, API,
+    # preview, editor save; its images aside): past it the document is refused with that
+    # reason and the worker goes on, so no input holds a worker longer. The largest real
+    # articles (100 KB, 600 formulas) take a quarter of a second. None or 0: no limit.
+    "RENDER_BUDGET_SECONDS": 2,
+    # The same for the job worker and `flask import`, which hold no web worker: only
+    # hostile input comes near it.
+    "BACKGROUND_RENDER_BUDGET_SECONDS": 30,
 }
 
 # One source of a CSP source list: a scheme ("https:"), a host with an optional scheme,

@@ -10,9 +10,10 @@ import random
 
 import markdown
 import pytest
+from markdown.extensions.md_in_html import HTMLExtractorExtra
 from markdown.inlinepatterns import LinkInlineProcessor
 
-from webapp.content import blockcap, blocktests, brackets
+from webapp.content import blockcap, blocktests, brackets, htmlscan
 from webapp.content.blocktests import LazyBlockTestExtension
 from webapp.content.brackets import LinearLinkExtension
 from webapp.content.render import render_markdown
@@ -140,3 +141,51 @@ def test_splitting_blocks_is_linear_work():
 )
 def test_ordinary_blocks_are_left_alone(source):
     assert blockcap.limit_line_elements(source) == (source, [])
+
+
+# --- raw HTML: a "<" no ">" follows ----------------------------------------------------
+
+
+def extracted(parser_class, source: str) -> str:
+    """Return what Python-Markdown's raw-HTML pass makes of a source, with a given parser."""
+    md = markdown.Markdown(extensions=["md_in_html"])
+    parser = parser_class(md)
+    parser.feed(source)
+    parser.close()
+    return "".join(parser.cleandoc)
+
+
+@pytest.mark.parametrize(
+    ("shape", "shown"),
+    [("<img src=", "&lt;img src="), ("<a ", "&lt;a "), ("</a ", "&lt;/a "), ("<img src=\n", "")],
+)
+def test_unclosed_tags_are_text_without_a_scan_to_the_end(monkeypatch, shape, shown):
+    scans = counting(monkeypatch, HTMLExtractorExtra, "check_for_whole_start_tag")
+    html = render_markdown(shape * 5_000).html
+    # Every one is text, none became a tag, and none was scanned for its end.
+    assert "<img" not in html and "<a " not in html
+    assert html.count(shown or "&lt;img src=") == 5_000
+    assert scans == []
+
+
+def test_a_closing_bracket_after_the_run_still_bounds_each_scan(monkeypatch):
+    # The first "<a " now reaches a ">": one tag swallows the run, as Python-Markdown reads it.
+    scans = counting(monkeypatch, HTMLExtractorExtra, "check_for_whole_start_tag")
+    render_markdown("<a " * 5_000 + ">")
+    few = len(scans)
+    scans.clear()
+    render_markdown("<a " * 20_000 + ">")
+    assert len(scans) == few <= 2
+
+
+def test_the_bounded_html_reader_reads_as_python_markdown_does():
+    pieces = [
+        "<img src=", "<a ", ">", "</a", "</a>", "text ", "\n", "\n\n", "<div>", "</div>",
+        "'", '"', "`", "<!--", "-->", "<br/>", "&amp;", "<p markdown>", "</p>", "<?x", "<!x",
+    ]  # fmt: skip
+    rng = random.Random(20261206)
+    for _ in range(3_000):
+        source = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert extracted(htmlscan._BoundedExtractor, source) == extracted(
+            HTMLExtractorExtra, source
+        ), source

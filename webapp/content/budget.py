@@ -1,10 +1,13 @@
 """A time budget for rendering one document: past it, the document is refused, not waited for.
 
-Mechanism: a SIGALRM timer (signal.setitimer) whose handler raises RenderTooSlow in the
-rendering code. Signals reach only the main thread, which is where every renderer runs:
-gunicorn's sync workers serve each request on their main thread, and the job worker, the
-CLI and the render pool's processes are single-threaded. Elsewhere (a threaded development
-server, a test's thread) the budget is not applied and rendering runs to its end, as before.
+Mechanism: a SIGPROF timer (signal.setitimer with ITIMER_PROF) whose handler raises
+RenderTooSlow in the rendering code. It counts the process's CPU time, not the wall
+clock: the budget measures the work a document makes, so a busy server (many uploads on
+two cores) does not refuse a document that would render in time on its own. Signals reach
+only the main thread, which is where every renderer runs: gunicorn's sync workers serve
+each request on their main thread, and the job worker, the CLI and the render pool's
+processes are single-threaded. Elsewhere (a threaded development server, a test's thread)
+the budget is not applied and rendering runs to its end, as before.
 
 Why not a thread or a subprocess: a thread cannot be stopped, and a subprocess per preview
 costs a fork and a KaTeX context. The exception unwinds the renderer like any other error:
@@ -69,7 +72,7 @@ def _applies(seconds: float | None) -> bool:
         bool(seconds)
         and seconds > 0
         and threading.current_thread() is threading.main_thread()
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0  # no other timer is running
+        and signal.getitimer(signal.ITIMER_PROF)[0] == 0  # no other timer is running
     )
 
 
@@ -79,14 +82,14 @@ def render_budget(seconds: float | None) -> Iterator[None]:
     if not _applies(seconds):
         yield
         return
-    previous = signal.signal(signal.SIGALRM, _expired)
+    previous = signal.signal(signal.SIGPROF, _expired)
     _clock.seconds, _clock.depth = seconds, 0
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
         _clock.seconds = 0.0
 
 
@@ -97,7 +100,7 @@ def paused() -> Iterator[None]:
         yield
         return
     if _clock.depth == 0:
-        _clock.left = signal.setitimer(signal.ITIMER_REAL, 0)[0]
+        _clock.left = signal.setitimer(signal.ITIMER_PROF, 0)[0]
     _clock.depth += 1
     try:
         yield
@@ -105,7 +108,7 @@ def paused() -> Iterator[None]:
         _clock.depth -= 1
         if _clock.depth == 0 and _clock.seconds:
             # A timer that had already fired (left == 0) fires again at once.
-            signal.setitimer(signal.ITIMER_REAL, max(_clock.left, 1e-6))
+            signal.setitimer(signal.ITIMER_PROF, max(_clock.left, 1e-6))
 
 
 def unclocked(function: Callable[..., T]) -> Callable[..., T]:

@@ -29,6 +29,7 @@ from .brackets import LinearLinkExtension
 from .callouts import CalloutExtension
 from .comments import strip_comments
 from .htmlblocks import OpenDivExtension
+from .htmlscan import LinearHtmlExtension
 from .mathblocks import WIDE_CHARS, ProtectedText, protect_math
 from .messages import N_
 from .nesting import limit_nesting
@@ -340,6 +341,7 @@ def _make_markdown(document: _Document) -> markdown.Markdown:
         OpenDivExtension(),
         LinearLinkExtension(),
         LazyBlockTestExtension(),
+        LinearHtmlExtension(),  # after md_in_html, whose preprocessor it replaces
     ]
     return markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
 

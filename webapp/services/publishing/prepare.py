@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 
 from ...content.budget import render_budget, unclocked
 from ...content.document import Rendered, Source, render_source
@@ -65,8 +65,12 @@ class Prepared:
 
 
 def configured_budget() -> float | None:
-    """Return RENDER_BUDGET_SECONDS of the current app (None outside one: no limit)."""
-    return current_app.config.get("RENDER_BUDGET_SECONDS") if has_app_context() else None
+    """Return the render budget: a web request's, or the background's (None outside an app)."""
+    if not has_app_context():
+        return None
+    if has_request_context():
+        return current_app.config.get("RENDER_BUDGET_SECONDS")
+    return current_app.config.get("BACKGROUND_RENDER_BUDGET_SECONDS")
 
 
 def file_loader(files: FileSet, document: str, loaded: set[str]) -> ImageLoader:
