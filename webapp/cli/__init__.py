@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, content, jobs, search, transfer
+from . import accounts, content, deploy, jobs, search, transfer
 
 
 def init_app(app: Flask) -> None:
     """Register every command group's commands."""
     accounts.register(app)
     content.register(app)
+    deploy.register(app)
     jobs.register(app)
     search.register(app)
     transfer.register(app)
