@@ -121,3 +121,17 @@ def test_precompressing_again_rewrites_changed_files_and_removes_orphans(tmp_pat
     assert gzip.decompress((tmp_path / "site.css.gz").read_bytes()) == changed
     assert sorted(path.name for path in report.removed) == ["old.css.br", "old.css.gz"]
     assert not (tmp_path / "old.css.gz").exists()
+
+
+def test_the_units_dockerfile_and_compose_file_name_commands_the_app_has(app):
+    """The documented files are not run in CI; at least every flask command they start exists."""
+    root = TEMPLATE.parents[2]
+    files = [*sorted((root / "deploy" / "systemd").glob("*.service")), root / "Dockerfile"]
+    files.append(root / "compose.yaml")
+    named = set()
+    for path in files:
+        text = path.read_text()
+        named.update(re.findall(r"flask --app webapp ([a-z-]+)", text))
+        named.update(re.findall(r'"flask", "--app", "webapp", "([a-z-]+)"', text))
+    assert {"init-db", "precompress-static", "worker"} <= named
+    assert named <= set(app.cli.list_commands(None))
