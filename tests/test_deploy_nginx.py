@@ -140,6 +140,28 @@ def test_reader_pages_are_served_from_the_cache_after_the_first_request(deployed
     assert len(app_requests(front, server, "/posts/first-post/ ")) == 1
 
 
+def test_readers_share_one_copy_per_encoding_whatever_else_they_send(deployed):
+    front, _server, _site = deployed
+    path = "/posts/first-post/"
+    fetch(front.https_port, path, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    for accept, encoding in (
+        ("br, gzip", "br"),
+        ("gzip, deflate", "gzip"),
+        ("gzip;q=0, identity", ""),
+        ("", ""),
+    ):
+        fetch(front.https_port, path, headers={"Accept-Encoding": accept})
+        answer = fetch(
+            front.https_port,
+            path,
+            headers={"Accept-Encoding": accept, "Cookie": f"_ga=GA1.{uuid.uuid4().hex}"},
+        )
+        assert answer.header("X-Cache-Status") == "HIT", accept
+        assert answer.header("Content-Encoding") == encoding, accept
+        text = {"br": brotli.decompress, "gzip": gzip.decompress, "": bytes}[encoding](answer.body)
+        assert b"First post" in text
+
+
 def test_htmx_fragments_are_cached_apart_from_whole_pages(deployed):
     front, _server, _site = deployed
     page = fetch(front.https_port, "/")
