@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import http.client
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -50,10 +51,11 @@ IMAGE = tiny_png(5, 4, (200, 30, 60))
 
 @pytest.fixture(scope="module")
 def deployed():
-    """Yield (front, app server, site, token) for a site with one article and its image."""
+    """Yield (front, app server, site) for a site with one article and its image."""
     if not nginx_available():
         pytest.fail(MISSING_NGINX)
-    site = new_site()
+    # The PostgreSQL run of the suite puts PostgreSQL behind nginx too (emptied first).
+    site = new_site(os.environ.get("TEST_DATABASE_URL"))
     folder = Path(tempfile.mkdtemp(prefix="blog-deploy-"))
     try:
         app_port, https_port, http_port = free_ports(3)
