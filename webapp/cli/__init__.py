@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, content, jobs, search, transfer
+from . import accounts, content, jobs, media, search, transfer
 
 
 def init_app(app: Flask) -> None:
@@ -12,5 +12,6 @@ def init_app(app: Flask) -> None:
     accounts.register(app)
     content.register(app)
     jobs.register(app)
+    media.register(app)
     search.register(app)
     transfer.register(app)
