@@ -193,14 +193,16 @@ def test_uploaded_images_are_stored_in_the_bucket_and_served_to_readers(
 
 def test_with_a_public_base_url_pages_and_feeds_load_images_from_it(tmp_path, endpoint):
     bucket = make_bucket(endpoint, public=True)
-    base = f"{endpoint}/{bucket}/"
-    app = make_app(tmp_path, **s3_settings(endpoint, bucket, MEDIA_PUBLIC_BASE_URL=base))
+    base = f"{endpoint}/{bucket}/media/"
+    settings = s3_settings(endpoint, bucket, MEDIA_PUBLIC_BASE_URL=base, MEDIA_S3_PREFIX="media/")
+    app = make_app(tmp_path, **settings)
     try:
         client = app.test_client()
         upload_bundle(sign_in(client, app), SQUARE)
         reader = app.test_client()
         page = reader.get("/posts/square/")
         html = page.get_data(as_text=True)
+        assert bucket_names(endpoint, bucket) == [f"media/{PNG_NAME}"]
         assert f'src="{base}{PNG_NAME}"' in html
         assert f'src="/media/{PNG_NAME}"' not in html
         image_sources = re.search(r"img-src ([^;]+);", page.headers["Content-Security-Policy"])
@@ -208,7 +210,7 @@ def test_with_a_public_base_url_pages_and_feeds_load_images_from_it(tmp_path, en
         cards = reader.get("/").get_data(as_text=True)
         assert f'class="card-cover" src="{base}{PNG_NAME}"' in cards
         feed = reader.get("/feed.xml").get_data(as_text=True)
-        assert f"{base}{PNG_NAME}" in feed and f"/media/{PNG_NAME}" not in feed
+        assert f"{base}{PNG_NAME}" in feed and f"blog.test/media/{PNG_NAME}" not in feed
         # A reader's browser gets the image from the bucket itself, over HTTP.
         with urllib.request.urlopen(base + PNG_NAME, timeout=5) as answer:
             assert answer.read() == PNG
