@@ -23,17 +23,6 @@ class MediaStorageUnavailable(ServiceUnavailable):
     """The bucket did not answer: the request fails with a 503, never a 500."""
 
 
-class MediaBody(Protocol):
-    """A stored file opened for serving: its chunks, size and type."""
-
-    size: int
-    content_type: str | None
-
-    def chunks(self) -> Iterator[bytes]:
-        """Yield the file's bytes, closing the connection at the end."""
-        ...
-
-
 class MediaStore(Protocol):
     """The small interface every backend offers; names are Asset.filename values."""
 
@@ -60,7 +49,7 @@ class MediaStore(Protocol):
         ...
 
     def ok(self) -> bool:
-        """Tell quickly whether the store can be read and written now (for /healthz)."""
+        """Tell quickly whether the store answers now (for /healthz)."""
         ...
 
 
