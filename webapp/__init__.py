@@ -29,11 +29,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .extensions import compress, csrf, db, init_sqlite
     from .feeds import views as feeds
     from .search import views as search
-    from .services import schema
+    from .services import schema, storage
     from .services import search as search_index
-    from .web import hosts
+    from .web import hosts, media
 
     configure(app, test_config)
+    storage.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     csrf.init_app(app)
     pages.init_app(app)
+    media.init_app(app)
     share.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

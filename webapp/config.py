@@ -117,6 +117,21 @@ DEFAULTS = {
     # Let those downloads reach private, loopback and link-local addresses (an intranet
     # image host; tests). Off: a Markdown file must not make the server probe its network.
     "IMAGE_FETCH_ALLOW_PRIVATE": False,
+    # Where stored images live (services/storage): instance/uploads unless a bucket is named.
+    # MEDIA_S3_*: an S3-compatible bucket (AWS, MinIO, R2 …) through boto3; without the key
+    # settings, the standard AWS credentials (environment, ~/.aws, instance role). The bucket
+    # is checked at start-up unless MEDIA_S3_CHECK_AT_START is False.
+    "MEDIA_S3_BUCKET": None,
+    "MEDIA_S3_ENDPOINT_URL": None,
+    "MEDIA_S3_REGION": None,
+    "MEDIA_S3_ACCESS_KEY_ID": None,
+    "MEDIA_S3_SECRET_ACCESS_KEY": None,
+    "MEDIA_S3_PREFIX": "",
+    "MEDIA_S3_ADDRESSING_STYLE": "auto",
+    "MEDIA_S3_CHECK_AT_START": True,
+    # The public address stored images are loaded from (a CDN, a public bucket), ending
+    # where a file name follows: "https://cdn.example.org/media/". None: /media/ on the site.
+    "MEDIA_PUBLIC_BASE_URL": None,
     # CPU seconds one document may take to render inside a web request (upload, API,
     # preview, editor save; its images aside): past it the document is refused with that
     # reason and the worker goes on, so no input holds a worker longer. The largest real

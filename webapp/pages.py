@@ -11,6 +11,7 @@ from flask import Flask, current_app, url_for
 
 from . import vendor
 from .errors import human_size
+from .services.storage import media_origin
 from .web import dates, reasons
 
 # Pages load nothing from elsewhere but images (SITE_IMAGE_SOURCES: articles often keep
@@ -81,8 +82,10 @@ def init_app(app: Flask) -> None:
             "site_lang": config["SITE_LANG"],
         }
 
-    # Built once: SITE_IMAGE_SOURCES was checked when the app was configured.
-    policy = content_security_policy(app.config["SITE_IMAGE_SOURCES"])
+    # Built once: SITE_IMAGE_SOURCES was checked when the app was configured; images on
+    # MEDIA_PUBLIC_BASE_URL's origin are the site's own, allowed whatever that list says.
+    sources = f"{app.config['SITE_IMAGE_SOURCES']} {media_origin(app.config)}"
+    policy = content_security_policy(sources)
 
     @app.after_request
     def security_headers(response):

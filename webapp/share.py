@@ -14,6 +14,7 @@ from flask import Flask, current_app, request, url_for
 from .content.feedhtml import first_image
 from .models import Article
 from .pages import iso_time
+from .services.assets import public_media_url
 
 # Pages that are nobody's reading matter: no canonical link, no share tags.
 NOT_FOR_READERS = frozenset({"admin", "api"})
@@ -72,7 +73,7 @@ def article_share(article: Article) -> ArticleShare:
     The share image is the front matter's cover, else the article's first image.
     """
     url = absolute_url("blog.article", slug=article.slug)
-    src = article.cover_url or first_image(article.html)
+    src = public_media_url(article.cover_url or first_image(article.html))
     image = urljoin(url, src) if src else None
     config = current_app.config
     json_ld = {

@@ -1,10 +1,10 @@
-"""Feed HTML: formulas as MathML alone, absolute links, the first image, XML-safe text."""
+"""Feed HTML: formulas as MathML alone, absolute links, moved images, the first image, XML-safe text."""
 
 from __future__ import annotations
 
 import re
 
-from webapp.content.feedhtml import absolutize, feed_html, first_image, xml_safe
+from webapp.content.feedhtml import absolutize, feed_html, first_image, rebase, xml_safe
 from webapp.content.render import render_markdown
 
 DOCUMENT = """## Heading
@@ -115,3 +115,16 @@ def test_first_image_is_the_first_img_src_unescaped():
 
 def test_xml_safe_drops_only_characters_xml_cannot_carry():
     assert xml_safe("a\x00b\x0bc\x1fd\ufffe\tline\nnext\r中文 😀") == "abcd\tline\nnext\r中文 😀"
+
+
+def test_rebase_moves_stored_images_only():
+    html = render_markdown(
+        "![a](/media/abc.png) [file](/media/abc.png) ![b](/posts/x/b.png)\n\n"
+        '`<img src="/media/abc.png">` in code\n'
+    ).html
+    moved = rebase(html, "/media/", "https://cdn.example.org/m/")
+    assert '<img alt="a" src="https://cdn.example.org/m/abc.png"' in moved
+    assert 'href="https://cdn.example.org/m/abc.png"' in moved
+    assert 'src="/posts/x/b.png"' in moved
+    # Text about an image is not an image: its "<" is escaped, so it is not a tag.
+    assert "&lt;img src=\"/media/abc.png\"&gt;" in moved

@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,9 +21,9 @@ from ..config import site_timezone
 from ..extensions import db
 from ..models import Article
 from ..services import browse, listing, navigation, notes, taxonomy
-from ..services.assets import uploads_dir
 from ..share import site_root
 from ..web.htmx import wants_fragment
+from ..web.media import media_response
 from ..web.page_cache import PageCache, cached_page, page_response
 
 bp = Blueprint("blog", __name__)
@@ -274,9 +273,4 @@ def note(name: str):
 @bp.get("/media/<filename>")
 def media(filename: str):
     """Serve a stored image; names are content hashes, so they never change."""
-    response = send_from_directory(uploads_dir(), filename, max_age=31536000)
-    # An SVG opened on its own must not run anything.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    )
-    return response
+    return media_response(filename)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, content, deploy, jobs, search, transfer
+from . import accounts, content, deploy, jobs, media, search, transfer
 
 
 def init_app(app: Flask) -> None:
@@ -13,5 +13,6 @@ def init_app(app: Flask) -> None:
     content.register(app)
     deploy.register(app)
     jobs.register(app)
+    media.register(app)
     search.register(app)
     transfer.register(app)

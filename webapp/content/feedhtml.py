@@ -57,6 +57,25 @@ def absolutize(html: str, base_url: str) -> str:
     return _LINKING_TAG.sub(in_tag, html)
 
 
+def rebase(html: str, prefix: str, base: str) -> str:
+    """Return html with every href and src that starts with prefix starting with base instead.
+
+    "/media/a.png" becomes "https://cdn.example.org/media/a.png" for prefix "/media/";
+    text that merely reads src="/media/…" is left alone (its "<" is escaped, not a tag).
+    """
+
+    def moved(attribute: re.Match[str]) -> str:
+        value = attribute.group(2)
+        if not value.startswith(prefix):
+            return attribute.group()
+        return f'{attribute.group(1)}{html_lib.escape(base)}{value[len(prefix) :]}"'
+
+    def in_tag(tag: re.Match[str]) -> str:
+        return _URL_ATTRIBUTE.sub(moved, tag.group())
+
+    return _LINKING_TAG.sub(in_tag, html)
+
+
 def first_image(html: str) -> str | None:
     """Return the src of the first <img> in article HTML (unescaped), or None."""
     for tag in _IMG.finditer(html):

@@ -1,17 +1,15 @@
-"""Content-addressed image storage under instance/uploads."""
+"""Content-addressed image storage: Asset rows, their files in the media store (storage/)."""
 
 from __future__ import annotations
-
-import os
-import secrets
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
+from ..content.feedhtml import rebase
 from ..content.images import ImageFile, image_file
 from ..extensions import db
 from ..models import Asset
+from .storage import media_store
 
 
 def media_url(asset: Asset) -> str:
@@ -27,18 +25,30 @@ def media_prefix() -> str:
     return adapter.build("blog.media", {"filename": "_"})[:-1]
 
 
-def uploads_dir() -> Path:
-    """Return the folder holding stored files, creating it when needed."""
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def public_media_url(url: str | None) -> str | None:
+    """Return a stored image's address as readers load it: under MEDIA_PUBLIC_BASE_URL if set."""
+    base = current_app.config.get("MEDIA_PUBLIC_BASE_URL")
+    if not base or not url:
+        return url
+    prefix = media_prefix()
+    return base + url[len(prefix) :] if url.startswith(prefix) else url
 
 
-def store_image(data: bytes | ImageFile, written: list[Path] | None = None) -> Asset:
+def public_media_html(html: str) -> str:
+    """Return article HTML whose stored images load from MEDIA_PUBLIC_BASE_URL if set.
+
+    Stored HTML always says /media/<name>: moving the images (or dropping the CDN) needs
+    no re-render, only this setting.
+    """
+    base = current_app.config.get("MEDIA_PUBLIC_BASE_URL")
+    return rebase(html, media_prefix(), base) if base and html else html
+
+
+def store_image(data: bytes | ImageFile, written: list[str] | None = None) -> Asset:
     """Store image bytes once per content hash and return their Asset row (not yet committed).
 
-    A file this call creates is appended to `written`, so that a failed transaction can
-    remove it again instead of leaving an orphan on disk.
+    The name of a file this call creates is appended to `written`, so that a failed
+    transaction can remove it again instead of leaving an orphan in the store.
     """
     image = data if isinstance(data, ImageFile) else image_file(data)
     asset = db.session.scalar(select(Asset).where(Asset.sha256 == image.sha256))
@@ -50,13 +60,7 @@ def store_image(data: bytes | ImageFile, written: list[Path] | None = None) -> A
             size=len(image.data),
         )
         db.session.add(asset)
-    target = uploads_dir() / asset.filename
-    if not target.exists():
-        # Write then rename, so a reader never sees half a file; the temporary name is
-        # unique per call, so two threads storing the same image do not share it.
-        partial = target.with_suffix(f".{os.getpid()}.{secrets.token_hex(6)}.part")
-        partial.write_bytes(image.data)
-        partial.replace(target)
-        if written is not None:
-            written.append(target)
+    created = media_store().put(asset.filename, image.data, asset.mime_type)
+    if created and written is not None:
+        written.append(asset.filename)
     return asset

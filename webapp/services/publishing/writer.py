@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,6 +34,7 @@ from ...models import (
 from .. import addresses
 from ..assets import store_image
 from ..search.indexer import write_documents
+from ..storage import MediaStorageUnavailable, media_store
 from ..taxonomy import Taxonomy
 from .prepare import Prepared
 from .results import CREATED, UPDATED
@@ -194,7 +195,7 @@ class ArticleWriter:
     """Writes rendered documents into articles; commit() stores them all, or nothing."""
 
     def __init__(self) -> None:
-        self.written: list[Path] = []  # image files created, removed again on rollback
+        self.written: list[str] = []  # names of image files created, removed on rollback
         self.indexed: list[tuple[Article, SearchFields]] = []
         self.taxonomy = Taxonomy()
         self.claimed: set[int] = set()  # ids of the articles this transaction claimed
@@ -381,8 +382,13 @@ class ArticleWriter:
         db.session.rollback()
         self.taxonomy.forget()
         # Files stored for these documents alone must not outlive their rolled-back rows.
-        for path in self.written:
-            path.unlink(missing_ok=True)
+        store = media_store()
+        for name in self.written:
+            try:
+                store.delete(name)
+            except MediaStorageUnavailable:
+                # The bucket went away mid-transaction: the original error matters more.
+                current_app.logger.warning("could not remove %s from the image store", name)
         self.written.clear()
         self.indexed.clear()
         self.claimed.clear()

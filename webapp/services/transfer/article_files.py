@@ -14,7 +14,8 @@ from ...content.messages import N_
 from ...content.wikilinks import link_parts, note_key
 from ...extensions import db
 from ...models import Article, Asset
-from ..assets import media_prefix, uploads_dir
+from ..assets import media_prefix
+from ..storage import media_store
 from .layout import INDEX, REVISIONS, ImageNames, link_reference, link_target
 from .manifest import format_time
 from .output import ExportOutput
@@ -63,14 +64,14 @@ class ArticleFiles:
         """Copy an image into the folder once; return its export path, None if it is gone."""
         if asset.sha256 in self.files:
             return self.files[asset.sha256]
-        source = uploads_dir() / asset.filename
-        if not source.is_file():
+        data = media_store().read(asset.filename)
+        if data is None:
             missing = N_("image file missing from uploads: %(name)s")
             self.warnings.append(missing % {"name": asset.filename})
             return None
         name = self.names.name(reference, asset.sha256, asset.extension)
         path = f"{self.folder}/{name}"
-        self.output.copy(path, source, compress=asset.extension not in _STORED_TYPES)
+        self.output.write(path, data, compress=asset.extension not in _STORED_TYPES)
         self.files[asset.sha256] = path
         self.images_written += 1
         return path

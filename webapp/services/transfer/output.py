@@ -48,16 +48,6 @@ class ExportOutput:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    def copy(self, name: str, source: Path, *, compress: bool = True) -> None:
-        """Copy a file on disk into the export under `name`."""
-        if self.zip is not None:
-            kind = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-            self.zip.write(source, name, compress_type=kind)
-            return
-        target = self.dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-
     def close(self, ok: bool) -> None:
         """Put a finished zip in place, or remove an unfinished one."""
         if self.zip is None:
