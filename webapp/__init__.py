@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .search import views as search
     from .services import schema
     from .services import search as search_index
-    from .web import hosts
+    from .web import hosts, http_cache
 
     configure(app, test_config)
     if app.config["TRUSTED_PROXIES"]:
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     share.init_app(app)
     errors.init_app(app)
+    http_cache.init_app(app)
     cli.init_app(app)
     app.register_blueprint(blog.bp)
     app.register_blueprint(feeds.bp)

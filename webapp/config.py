@@ -55,6 +55,11 @@ DEFAULTS = {
     "COMPRESS_MIN_SIZE": 500,
     # Finished article pages kept in each worker's memory (see blog/page_cache.py).
     "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
+    # Reader pages: seconds a proxy or CDN may serve its copy without asking (s-maxage),
+    # and seconds more it may serve it while asking again (stale-while-revalidate).
+    # Browsers always ask, and get a 304 when nothing changed (web/http_cache.py).
+    "READER_CACHE_SECONDS": 5,
+    "READER_STALE_SECONDS": 30,
     # Upload limits: each file, and one whole upload (also a zip's unpacked size).
     "MAX_FILE_SIZE": 10 * 1024 * 1024,
     "MAX_UPLOAD_SIZE": 100 * 1024 * 1024,
