@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .config import configure
     from .extensions import compress, csrf, db, init_sqlite
     from .feeds import views as feeds
+    from .ops import health
     from .search import views as search
     from .services import schema
     from .services import search as search_index
@@ -57,4 +58,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search.bp)
     admin.init_app(app)
     api.init_app(app)
+    app.register_blueprint(health.bp)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -32,6 +33,24 @@ def uploads_dir() -> Path:
     folder = Path(current_app.instance_path) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def storage_ok() -> bool:
+    """Tell whether the media storage takes a small file and gives it back (for /healthz).
+
+    Every worker writes and reads here, so this is what a full or read-only disk breaks
+    first; an object-storage backend checks its bucket instead.
+    """
+    probe = Path(current_app.instance_path) / "uploads" / f".health-{secrets.token_hex(8)}"
+    try:
+        probe.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"ok")
+        return probe.read_bytes() == b"ok"
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
 
 
 def store_image(data: bytes | ImageFile, written: list[Path] | None = None) -> Asset:
