@@ -31,7 +31,7 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Seconds a SQLite writer waits for another's write lock before "database is locked".
     # Writes hold the lock only to write (rendering happens before), so a wait this long
-    # means trouble; it stays under gunicorn's 30 s so the request fails cleanly instead.
+    # means trouble; gunicorn's timeout counts it in, so the request fails cleanly instead.
     "SQLITE_BUSY_TIMEOUT": 15,
     # Static files are served with versioned URLs, so they may be cached for a year.
     "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
@@ -117,7 +117,7 @@ DEFAULTS = {
     "IMAGE_FETCH_DOCUMENT_SECONDS": 120,
     "IMAGE_FETCH_UPLOAD_SECONDS": 1800,
     # Downloads inside a web request (uploads small enough to be published there) stop by
-    # then, well before gunicorn's 30 s timeout; a job has IMAGE_FETCH_UPLOAD_SECONDS.
+    # then, within gunicorn's timeout, which counts it in; a job has IMAGE_FETCH_UPLOAD_SECONDS.
     "IMAGE_FETCH_REQUEST_SECONDS": 15,
     # Let those downloads reach private, loopback and link-local addresses (an intranet
     # image host; tests). Off: a Markdown file must not make the server probe its network.
