@@ -5,6 +5,30 @@ import subprocess
 import sys
 import threading
 
+from webapp.ops.serving import (
+    ACCESS_LOG_FORMAT,
+    JsonAccessLogger,
+    longest_request_seconds,
+    read_settings,
+)
+
+# A worker silent for longer than the longest request the settings allow is stuck, and is
+# restarted (91 s with the defaults; see longest_request_seconds). It counts from when
+# the body has arrived: nginx buffers an upload on a slow link before passing it on.
+timeout = longest_request_seconds(read_settings())
+# A restart (SIGHUP, a deploy) lets a request in progress finish, the longest one too.
+graceful_timeout = timeout
+# Idle keep-alive connections (gthread workers; sync workers close after each answer)
+# outlive nginx's upstream keepalive_timeout (60 s), so nginx is always the one to close
+# them and never sends a request down a connection gunicorn has just dropped.
+keepalive = 75
+
+# One JSON object per request on standard output (systemd's journal, docker logs);
+# ACCESS_LOG=path writes them to a file, ACCESS_LOG= (empty) turns them off.
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
+access_log_format = ACCESS_LOG_FORMAT
+logger_class = JsonAccessLogger
+
 # Seconds between looks at the job worker, and the longest wait before starting it again.
 WATCH_SECONDS = 2
 MAX_BACKOFF_SECONDS = 60

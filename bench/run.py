@@ -336,7 +336,7 @@ def gunicorn_server(
     """Run gunicorn on 127.0.0.1 as `make serve` does; yield it; stop all it started.
 
     It starts in the project root with ./gunicorn.conf.py (KaTeX warmed in each worker,
-    the job worker beside them) and gunicorn's own defaults otherwise (30 s timeout).
+    the job worker beside them, its timeouts and JSON access log on standard output).
     It runs in a session of its own, so a Ctrl-C reaches only this script, which then
     stops gunicorn, the job worker and its rendering pool by their process group.
     log_path keeps the log (the caller deletes it); without one it goes to a temp file.

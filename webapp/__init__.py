@@ -28,10 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .config import configure
     from .extensions import compress, csrf, db, init_sqlite
     from .feeds import views as feeds
+    from .ops import health
     from .search import views as search
     from .services import schema, storage
     from .services import search as search_index
-    from .web import hosts, media
+    from .web import hosts, http_cache, media
 
     configure(app, test_config)
     storage.init_app(app)
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     media.init_app(app)
     share.init_app(app)
     errors.init_app(app)
+    http_cache.init_app(app)
     cli.init_app(app)
     app.register_blueprint(blog.bp)
     app.register_blueprint(feeds.bp)
@@ -58,4 +60,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search.bp)
     admin.init_app(app)
     api.init_app(app)
+    app.register_blueprint(health.bp)
     return app

@@ -31,7 +31,7 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Seconds a SQLite writer waits for another's write lock before "database is locked".
     # Writes hold the lock only to write (rendering happens before), so a wait this long
-    # means trouble; it stays under gunicorn's 30 s so the request fails cleanly instead.
+    # means trouble; gunicorn's timeout counts it in, so the request fails cleanly instead.
     "SQLITE_BUSY_TIMEOUT": 15,
     # Static files are served with versioned URLs, so they may be cached for a year.
     "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
@@ -55,6 +55,11 @@ DEFAULTS = {
     "COMPRESS_MIN_SIZE": 500,
     # Finished article pages kept in each worker's memory (see blog/page_cache.py).
     "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
+    # Reader pages: seconds a proxy or CDN may serve its copy without asking (s-maxage),
+    # and seconds more it may serve it while asking again (stale-while-revalidate).
+    # Browsers always ask, and get a 304 when nothing changed (web/http_cache.py).
+    "READER_CACHE_SECONDS": 5,
+    "READER_STALE_SECONDS": 30,
     # Upload limits: each file, and one whole upload (also a zip's unpacked size).
     "MAX_FILE_SIZE": 10 * 1024 * 1024,
     "MAX_UPLOAD_SIZE": 100 * 1024 * 1024,
@@ -112,7 +117,7 @@ DEFAULTS = {
     "IMAGE_FETCH_DOCUMENT_SECONDS": 120,
     "IMAGE_FETCH_UPLOAD_SECONDS": 1800,
     # Downloads inside a web request (uploads small enough to be published there) stop by
-    # then, well before gunicorn's 30 s timeout; a job has IMAGE_FETCH_UPLOAD_SECONDS.
+    # then, within gunicorn's timeout, which counts it in; a job has IMAGE_FETCH_UPLOAD_SECONDS.
     "IMAGE_FETCH_REQUEST_SECONDS": 15,
     # Let those downloads reach private, loopback and link-local addresses (an intranet
     # image host; tests). Off: a Markdown file must not make the server probe its network.

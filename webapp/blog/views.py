@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from flask import (
@@ -23,8 +24,9 @@ from ..models import Article
 from ..services import browse, listing, navigation, notes, taxonomy
 from ..share import site_root
 from ..web.htmx import wants_fragment
+from ..web.http_cache import reader_response
 from ..web.media import media_response
-from ..web.page_cache import PageCache, cached_page, page_response
+from ..web.page_cache import PageCache, cached_page
 
 bp = Blueprint("blog", __name__)
 
@@ -95,9 +97,10 @@ def render_listing(
         context["first_shown"] = first_shown
         return _render_listing(criteria, template, order, empty_is_missing, fragment, context)
 
-    response = page_response(cached_page(key, build))
-    # The same URL answers with a fragment or a page depending on HX-Request.
-    response.vary.add("HX-Request")
+    response = reader_response(cached_page(key, build))
+    # The same URL answers with a fragment or a page depending on HX-Request, and a
+    # fragment's pager with the page number in the address of the page that asked.
+    response.vary.update(("HX-Request", "HX-Current-URL"))
     return response
 
 
@@ -161,10 +164,21 @@ def index():
     return render_listing(listing.unpinned(), "blog/index.html", with_pinned=True)
 
 
+def render_overview(build: Callable[[], str]):
+    """Serve a page that lists the whole site (categories, tags, archive) from the page cache.
+
+    It shows the visible set and nothing else, so the set's fingerprint is its key.
+    """
+    key = ("overview", site_root(), request.endpoint, *navigation.site_fingerprint())
+    return reader_response(cached_page(key, build))
+
+
 @bp.get("/categories/")
 def categories():
     """Show the category tree, each with its visible articles counted, descendants included."""
-    return render_template("blog/categories.html", tree=browse.category_tree())
+    return render_overview(
+        lambda: render_template("blog/categories.html", tree=browse.category_tree())
+    )
 
 
 @bp.get("/categories/<path:path>/")
@@ -181,7 +195,7 @@ def category(path: str):
 @bp.get("/tags/")
 def tags():
     """Show every tag that visible articles carry, most used first."""
-    return render_template("blog/tags.html", tags=browse.tag_counts())
+    return render_overview(lambda: render_template("blog/tags.html", tags=browse.tag_counts()))
 
 
 @bp.get("/tags/<slug>/")
@@ -196,9 +210,13 @@ def tag(slug: str):
 @bp.get("/archive/")
 def archive():
     """Show the years and months that have articles, newest first, with counts."""
-    years = browse.archive_years()
-    busiest = max((month.count for year in years for month in year.months), default=1)
-    return render_template("blog/archive.html", years=years, busiest=busiest)
+
+    def build() -> str:
+        years = browse.archive_years()
+        busiest = max((month.count for year in years for month in year.months), default=1)
+        return render_template("blog/archive.html", years=years, busiest=busiest)
+
+    return render_overview(build)
 
 
 @bp.get("/archive/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/")
@@ -231,7 +249,7 @@ def article(slug: str):
     # the address its canonical and share links start from (the request's own address when
     # SITE_URL is unset: a page rendered for one host name must not be served to another).
     key = ("article", site_root(), *stamp)
-    return page_response(cached_page(key, lambda: render_article(load_article(stamp.id))))
+    return reader_response(cached_page(key, lambda: render_article(load_article(stamp.id))))
 
 
 def render_article(found: Article) -> str:

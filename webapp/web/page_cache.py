@@ -11,9 +11,11 @@ worker, with no invalidation message.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import brotli
 from flask import Response, current_app, request
@@ -32,10 +34,17 @@ COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
 
 
 class CachedPage:
-    """One rendered page, compressed into an encoding the first time a reader asks for it."""
+    """One rendered page, compressed into an encoding the first time a reader asks for it.
+
+    Its entity tag is a hash of the HTML itself, not of the key: a new release's templates
+    change a page whose key stays the same. `stored_at` (whole seconds, as HTTP dates go)
+    is its Last-Modified: every change to what it shows makes a new entry, built later.
+    """
 
     def __init__(self, html: str):
         self._bodies: dict[str | None, bytes] = {None: html.encode("utf-8")}
+        self.etag = hashlib.sha256(self._bodies[None]).hexdigest()[:32]
+        self.stored_at = datetime.now(UTC).replace(microsecond=0)
 
     def body(self, encoding: str | None) -> bytes:
         """Return the page in an encoding (None: uncompressed), compressing it once."""
@@ -120,9 +129,14 @@ def cached_page(key: tuple, build: Callable[[], str]) -> CachedPage:
     return page
 
 
+def request_encoding() -> str | None:
+    """Return the encoding this request's client prefers among ours (None: uncompressed)."""
+    return preferred_encoding(request.headers.get("Accept-Encoding", ""))
+
+
 def page_response(page: CachedPage, mimetype: str = "text/html") -> Response:
     """Answer with a stored page in the encoding the client prefers."""
-    encoding = preferred_encoding(request.headers.get("Accept-Encoding", ""))
+    encoding = request_encoding()
     response = current_app.response_class(page.body(encoding), mimetype=mimetype)
     if encoding:
         # Already compressed: flask-compress leaves responses with an encoding alone.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -57,9 +58,18 @@ class LocalStore:
                 yield entry.name
 
     def ok(self) -> bool:
-        """Tell whether the folder exists (or can be made) and may be written."""
+        """Tell whether the folder takes a small file and gives it back.
+
+        Every worker writes and reads here, so this is what a full or read-only disk
+        breaks first.
+        """
+        probe = self.folder / f".health-{secrets.token_hex(8)}"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"ok")
+            return probe.read_bytes() == b"ok"
         except OSError:
             return False
-        return os.access(self.folder, os.W_OK | os.X_OK)
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
