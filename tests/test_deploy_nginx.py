@@ -113,18 +113,26 @@ def sign_in(front) -> str:
     return answer.set_cookies[0].split(";", 1)[0]
 
 
-def app_requests(front, server, prefix: str) -> list[str]:
-    """Return the access-log lines of GET requests under prefix that reached the app.
+def app_requests(front, server, prefix: str) -> list[dict]:
+    """Return gunicorn's access-log entries (JSON lines) of GET requests that reached the app.
 
-    gunicorn logs a request after answering it: a marker request is sent through nginx
-    and waited for (at most 10 s), so that the lines of the requests before it are there.
+    `prefix` names a path, exactly when it ends in a space ("/posts/x/ "), else a folder.
+    gunicorn logs a request after answering it: a marker request is sent through nginx and
+    waited for (at most 10 s), so that the entries of the requests before it are there.
     """
-    marker = f"/admin/login?settled={uuid.uuid4().hex}"
-    fetch(front.https_port, marker)
+    marker = uuid.uuid4().hex
+    fetch(front.https_port, f"/admin/login?settled={marker}")
     deadline = time.monotonic() + 10
     while marker not in access_log(server) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return [line for line in access_log(server).splitlines() if f'"GET {prefix}' in line]
+    entries = [json.loads(line) for line in access_log(server).splitlines() if line.strip()]
+    path = prefix.strip()
+
+    def wanted(entry: dict) -> bool:
+        found = entry["path"]
+        return found == path if prefix.endswith(" ") else found.startswith(path)
+
+    return [entry for entry in entries if entry["method"] == "GET" and wanted(entry)]
 
 
 def test_reader_pages_are_served_from_the_cache_after_the_first_request(deployed):
