@@ -139,9 +139,7 @@ def publish_figure(env: dict, runs: int) -> tuple[float, float]:
 def worker_rss_mib(master: int) -> float:
     """Return the VmRSS of gunicorn's web worker (not the master, not the job worker)."""
     workers = [
-        pid
-        for pid in descendants(master)
-        if pid != master and "gunicorn" in command_line(pid)
+        pid for pid in descendants(master) if pid != master and "gunicorn" in command_line(pid)
     ]
     return max((rss_kib(pid) for pid in workers), default=0) / 1024
 
