@@ -19,6 +19,7 @@ from webapp.services.search.indexer import (
     CHUNK_TOKENS,
     MAX_POSITIONS,
     OVERLAP,
+    rebuild_chunks,
     tsvector_chunks,
 )
 from webapp.services.search.schema import CHUNK_TABLE, FTS_TABLE
@@ -171,6 +172,26 @@ def test_a_long_article_matches_everywhere_on_both_databases(app, client):
     assert found(client, "w49 w0 w1") == ["long"]
     assert found(client, '"w49 w0 w1"') == ["long"]
     assert found(client, '"w1 w0"') == []
+
+
+def test_two_character_queries_find_neighbours_only_on_both_databases(app, client):
+    # PostgreSQL answers them from bigram lexemes: the same articles as the phrase must.
+    filler = " ".join(f"w{n % 50}" for n in range(CHUNK_TOKENS - 1))
+    post(app, "apart", "梯子的角度。")
+    post(app, "boundary", filler + " 梯度")  # the pair straddles the first chunk's end
+    post(app, "together", "梯度下降。")
+    expected = {"梯度": ["boundary", "together"], "度下降": ["together"], "子的角": ["apart"]}
+    expected |= {"梯角": [], "度梯": [], "梯": ["apart", "boundary", "together"]}
+    for query, slugs in expected.items():
+        assert sorted(found(client, query)) == slugs, query
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # The migration that added bigrams rewrites chunks from search_documents.
+            db.session.execute(text(f"DELETE FROM {CHUNK_TABLE}"))
+            assert rebuild_chunks(db.session.connection()) == 3
+            db.session.commit()
+    for query, slugs in expected.items():
+        assert sorted(found(client, query)) == slugs, query
 
 
 def test_tsvector_chunks_hold_every_phrase_whole():

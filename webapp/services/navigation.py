@@ -84,7 +84,16 @@ def site_fingerprint() -> tuple:
 def _fingerprint_parts():
     """Return the fingerprint's columns and the subquery they join."""
     # correlate(None): each subquery reads the whole table, not an outer query's row.
-    latest = select(func.max(Article.updated_at)).where(*everything()).correlate(None)
+    # The newest visible update, as the top entry of ix_articles_listing in its own order:
+    # PostgreSQL does not take max() from that index (deleted_at IS NULL is no equality to
+    # it) and read all of another one instead, 55 ms per page at 100,000 articles.
+    latest = (
+        select(Article.updated_at)
+        .where(*everything())
+        .order_by(Article.status.desc(), Article.deleted_at.desc(), Article.updated_at.desc())
+        .limit(1)
+        .correlate(None)
+    )
     newest = select(func.max(Article.id)).correlate(None)
     gone = (
         select(func.count().label("hidden"), func.sum(Article.id).label("hidden_ids"))

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 
-from ...content.searchtext import MAX_TERM_TOKENS, SearchFields, fields_from_html, tokens
+from ...content.searchtext import (
+    MAX_TERM_TOKENS,
+    SearchFields,
+    fields_from_html,
+    is_spaceless,
+    tokens,
+)
 from ...extensions import db
 from ...models import Article, SearchDocument
 from .. import listing
@@ -39,8 +45,23 @@ def _lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def bigrams(words: list[str]) -> list[str]:
+    """Return each pair of neighbouring Chinese (Han, kana, Hangul) tokens, joined, once.
+
+    A joined pair can never be a token itself (each such character is a token of its
+    own), so as a lexeme it means exactly "these two characters, next to each other".
+    """
+    pairs = (a + b for a, b in zip(words, words[1:], strict=False))
+    return list(dict.fromkeys(p for p in pairs if is_spaceless(p[0]) and is_spaceless(p[1])))
+
+
 def tsvector_chunks(words: list[str]) -> list[str]:
-    """Return tsvector literals for overlapping chunks of a token list (none if empty)."""
+    """Return tsvector literals for overlapping chunks of a token list (none if empty).
+
+    Each chunk also holds its Chinese bigrams as lexemes without positions: the GIN index
+    answers a two-character query from them alone, where the phrase 梯 <-> 度 has to read
+    and check the positions in every chunk that holds both characters (query.py).
+    """
     chunks: list[str] = []
     start = 0
     while start < len(words):
@@ -52,9 +73,9 @@ def tsvector_chunks(words: list[str]) -> list[str]:
                 break
             seen.append(end - start + 1)
             end += 1
-        chunks.append(
-            " ".join(f"{_lexeme(word)}:{','.join(map(str, at))}" for word, at in positions.items())
-        )
+        lexemes = [f"{_lexeme(word)}:{','.join(map(str, at))}" for word, at in positions.items()]
+        lexemes += [_lexeme(pair) for pair in bigrams(words[start:end])]
+        chunks.append(" ".join(lexemes))
         if end >= len(words):
             break
         # A chunk always holds more than OVERLAP tokens (it stops at 256 repeats at the
@@ -103,20 +124,50 @@ def write_documents(connection: Connection, documents: list[tuple[int, SearchFie
             rows,
         )
     elif dialect == "postgresql":
-        rows = [
-            {"id": article_id, "field": field, "chunk": number, "terms": literal}
-            for article_id, fields in documents
-            for field, words in zip((TITLE, PROSE, CODE), field_tokens(fields), strict=True)
-            for number, literal in enumerate(tsvector_chunks(words))
+        _insert_chunks(connection, documents)
+
+
+def _insert_chunks(connection: Connection, documents: list[tuple[int, SearchFields]]) -> None:
+    rows = [
+        {"id": article_id, "field": field, "chunk": number, "terms": literal}
+        for article_id, fields in documents
+        for field, words in zip((TITLE, PROSE, CODE), field_tokens(fields), strict=True)
+        for number, literal in enumerate(tsvector_chunks(words))
+    ]
+    if rows:
+        connection.execute(
+            text(
+                f"INSERT INTO {CHUNK_TABLE} (article_id, field, chunk, terms) "
+                "VALUES (:id, :field, :chunk, CAST(:terms AS tsvector))"
+            ),
+            rows,
+        )
+
+
+def rebuild_chunks(connection: Connection) -> int:
+    """Write every article's PostgreSQL chunks again from its stored search fields.
+
+    For a change in what a chunk holds (the bigrams): search_documents keeps each
+    article's four fields, so no HTML is read again. Return the articles rewritten.
+    """
+    if connection.dialect.name != "postgresql":
+        return 0
+    table = SearchDocument.__table__
+    ids = list(connection.scalars(select(table.c.article_id).order_by(table.c.article_id)))
+    for offset in range(0, len(ids), REINDEX_BATCH):
+        batch = ids[offset : offset + REINDEX_BATCH]
+        rows = connection.execute(select(table).where(table.c.article_id.in_(batch)))
+        documents = [
+            (row.article_id, SearchFields(row.title, row.prose, row.code, row.math)) for row in rows
         ]
-        if rows:
-            connection.execute(
-                text(
-                    f"INSERT INTO {CHUNK_TABLE} (article_id, field, chunk, terms) "
-                    "VALUES (:id, :field, :chunk, CAST(:terms AS tsvector))"
-                ),
-                rows,
-            )
+        connection.execute(
+            text(f"DELETE FROM {CHUNK_TABLE} WHERE article_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": batch},
+        )
+        _insert_chunks(connection, documents)
+    return len(ids)
 
 
 @dataclass

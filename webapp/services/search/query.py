@@ -44,6 +44,7 @@ from ...content.snippet import Parts, Snippet, make_snippet, mark
 from ...extensions import db
 from ...models import Article, Category, SearchDocument
 from .. import listing
+from .indexer import bigrams
 from .schema import CHUNK_TABLE, CODE, FIELD_NAMES, FTS_TABLE, PROSE, TITLE
 
 _CURSOR = re.compile(r"([0-2])-(\d{1,18})-(\d{1,18})")
@@ -110,11 +111,32 @@ def _sqlite_hits(terms: list[Term]) -> list[Select]:
     return selects
 
 
+def _quoted(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery(tokens: tuple[str, ...]) -> str:
+    """Return the tsquery text of a phrase of tokens, through its Chinese bigrams if any.
+
+    Every chunk holds its bigrams (indexer.tsvector_chunks), so a two-character phrase is
+    one bigram: the index alone answers it, with no positions to check. A longer phrase
+    keeps its exact <-> form, ANDed with its bigrams, so that only chunks holding all of
+    them have their positions checked. Either way the same chunks match.
+    """
+    phrase = " <-> ".join(_quoted(token) for token in tokens)
+    pairs = bigrams(list(tokens))
+    if len(tokens) == 2 and pairs:
+        return _quoted(pairs[0])
+    if pairs:
+        return " & ".join([*map(_quoted, pairs), f"( {phrase} )"])
+    return phrase
+
+
 def _postgresql_hits(terms: list[Term]) -> list[Select]:
     chunks = table(CHUNK_TABLE, column("article_id"), column("field"), column("terms"))
     selects = []
     for number, term in enumerate(terms):
-        query = " <-> ".join("'" + token.replace("'", "''") + "'" for token in term.tokens)
+        query = tsquery(term.tokens)
         selects.append(
             select(
                 chunks.c.article_id,
