@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.load_scenario import ROOT, Server, Site, _stop, free_port, request
+from tests.load_scenario import ROOT, Server, Site, free_port, request, serve
 
 NGINX = "/usr/sbin/nginx"
 BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
@@ -338,44 +338,9 @@ def app_env(site: Site, **settings: str) -> dict[str, str]:
 @contextlib.contextmanager
 def app_server(env: dict[str, str], port: int, log_path: Path, workers: int = 2):
     """Serve the app with gunicorn as `make serve` does, its access log kept; yield the Server."""
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "--access-logfile",
-        str(log_path.with_suffix(".access.log")),
-        "webapp:create_app()",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(port, process, log_path)
-    try:
-        deadline = time.monotonic() + START_LIMIT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{server.log()[-2000:]}")
-            with contextlib.suppress(OSError):
-                if request(port, "GET", "/")[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer within {START_LIMIT} s")
-            time.sleep(0.3)
+    access = ("--access-logfile", str(log_path.with_suffix(".access.log")))
+    with serve(env, port, log_path, workers, access) as server:
         yield server
-    finally:
-        _stop(process)
 
 
 def access_log(server: Server) -> str:

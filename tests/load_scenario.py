@@ -140,13 +140,18 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(site: Site, workers: int = 4):
-    """Serve the site with gunicorn as `make serve` does; yield the Server; stop it after.
+    """Serve the site with gunicorn as `make serve` does; yield the Server; stop it after."""
+    with serve(site.env(), free_port(), site.instance / "gunicorn.log", workers) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve(env: dict, port: int, log_path: Path, workers: int, options: tuple[str, ...] = ()):
+    """Start gunicorn as `make serve` does and wait until it answers; yield the Server.
 
     It runs in a session of its own, so stopping its process group stops the job worker
-    gunicorn.conf.py starts beside it too.
+    gunicorn.conf.py starts beside it too. `options` adds gunicorn options.
     """
-    port = free_port()
-    log_path = site.instance / "gunicorn.log"
     command = [
         sys.executable,
         "-m",
@@ -157,13 +162,14 @@ def gunicorn(site: Site, workers: int = 4):
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        *options,
         "webapp:create_app()",
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=site.env(),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
