@@ -17,7 +17,6 @@ gunicorn server is stopped at the end. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -179,29 +178,17 @@ def bench_breakdown(env: dict, count: int, limit: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Fill or reuse data, then print the feed figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=10_000, help="articles to generate")
-    parser.add_argument("--sample", type=int, default=200, help="articles filled via publish()")
     parser.add_argument("--requests", type=int, default=200, help="requests per row")
     parser.add_argument("--seconds", type=float, default=30, help="time limit per row")
-    parser.add_argument("--instance", help="instance folder (default: a new temp folder)")
-    parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in the instance)")
-    parser.add_argument("--reuse", action="store_true", help="use data already in --instance")
-    args = parser.parse_args(argv)
+    from fill import add_fill_arguments, fill_or_reuse
 
-    from fill import FillResult, fill
+    add_fill_arguments(parser)
+    args = parser.parse_args(argv)
 
     print("Feed benchmark")
     for key, value in machine().items():
         print(f"  {key:<14} {value}")
-    if args.reuse:
-        if not args.instance:
-            parser.error("--reuse needs --instance (and --database unless SQLite)")
-        instance = os.path.abspath(args.instance)
-        result = FillResult(instance, args.database or f"sqlite:///{instance}/blog.sqlite3")
-        print(f"  reusing {result.database_url} (not filled again)")
-    else:
-        section("Fill")
-        result = fill(args.database, args.instance, args.articles, args.sample, log=_indent)
+    result = fill_or_reuse(parser, args, _indent, announce=lambda: section("Fill"))
     env = result.env()
     bench_server(env, args.requests, args.seconds)
     bench_breakdown(env, min(args.requests, 50), args.seconds)

@@ -330,3 +330,25 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def add_fill_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of a benchmark that fills a database first, or reuses a filled one."""
+    parser.add_argument("--articles", type=int, default=10_000, help="articles to generate")
+    parser.add_argument("--sample", type=int, default=200, help="articles filled via publish()")
+    parser.add_argument("--instance", help="instance folder (default: a new temp folder)")
+    parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in the instance)")
+    parser.add_argument("--reuse", action="store_true", help="use data already in --instance")
+
+
+def fill_or_reuse(parser, args, log, announce=lambda: None) -> FillResult:
+    """Return the filled database the options name: reused, or filled now (after announce())."""
+    if args.reuse:
+        if not args.instance:
+            parser.error("--reuse needs --instance (and --database unless SQLite)")
+        instance = os.path.abspath(args.instance)
+        result = FillResult(instance, args.database or f"sqlite:///{instance}/blog.sqlite3")
+        print(f"  reusing {result.database_url} (not filled again)")
+        return result
+    announce()
+    return fill(args.database, args.instance, args.articles, args.sample, log=log)

@@ -17,7 +17,6 @@ gunicorn server is stopped at the end. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -115,30 +114,18 @@ def bench_throughput(env: dict, path: str, duration: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Fill or reuse data, then print the revalidation figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=10_000, help="articles to generate")
-    parser.add_argument("--sample", type=int, default=200, help="articles filled via publish()")
     parser.add_argument("--requests", type=int, default=200, help="requests per row")
     parser.add_argument("--seconds", type=float, default=30, help="time limit per row")
     parser.add_argument("--wrk-seconds", type=int, default=10, help="duration of each wrk run")
-    parser.add_argument("--instance", help="instance folder (default: a new temp folder)")
-    parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in the instance)")
-    parser.add_argument("--reuse", action="store_true", help="use data already in --instance")
-    args = parser.parse_args(argv)
+    from fill import add_fill_arguments, fill_or_reuse
 
-    from fill import FillResult, fill
+    add_fill_arguments(parser)
+    args = parser.parse_args(argv)
 
     print("Revalidation benchmark")
     for key, value in machine().items():
         print(f"  {key:<14} {value}")
-    if args.reuse:
-        if not args.instance:
-            parser.error("--reuse needs --instance (and --database unless SQLite)")
-        instance = os.path.abspath(args.instance)
-        result = FillResult(instance, args.database or f"sqlite:///{instance}/blog.sqlite3")
-        print(f"  reusing {result.database_url} (not filled again)")
-    else:
-        section("Fill")
-        result = fill(args.database, args.instance, args.articles, args.sample, log=_indent)
+    result = fill_or_reuse(parser, args, _indent, announce=lambda: section("Fill"))
     env = {**result.env(), "JOBS_WORKER": "none"}
     paths = reader_paths(env)
     bench_latency(env, paths, args.requests, args.seconds)
