@@ -393,6 +393,7 @@ def test_sitemap_splits_into_an_index_past_the_limit(app, client, add_article, m
     assert all(len(chunk) <= 3 for chunk in urls)
     listed = set().union(*urls)
     assert len(listed) == 11  # home, tags, archive, one tag, one month, six articles
+    assert sum(map(len, urls)) == 11  # each page in exactly one part
     assert client.get("/sitemap-5.xml").status_code == 404
 
 

@@ -17,7 +17,8 @@ import pytest
 from tests.search_corpus import ARTICLES, DRAFT, EXPECTED, ODD_QUERIES, TRASHED, publish_corpus
 from webapp import create_app
 from webapp.extensions import db
-from webapp.services.search import search
+from webapp.services import listing
+from webapp.services.search import search, walk
 
 HX = {"HX-Request": "true"}
 _RESULT = re.compile(r'<h3 class="card-title"[^>]*><a href="/posts/([^/]+)/">')
@@ -78,6 +79,51 @@ def card_of(html: str, slug: str) -> str:
 @pytest.mark.parametrize("query", list(EXPECTED))
 def test_query_finds_exactly_the_expected_articles_in_order(client, query):
     assert results(client, query) == EXPECTED[query]
+
+
+def page_through(corpus_app, query: str, per_page: int) -> list[str]:
+    """Return every result's slug, reading the results `per_page` at a time by cursor."""
+    slugs, cursor = [], None
+    with corpus_app.app_context():
+        while True:
+            page = search(query, cursor, per_page).page
+            slugs += [card.slug for card in page.articles]
+            cursor = page.next_cursor
+            if cursor is None:
+                return slugs
+
+
+@pytest.mark.parametrize("budget", [1, 2, 400])
+def test_paging_one_or_two_at_a_time_keeps_the_order_whatever_the_walk_budget(
+    corpus_app, monkeypatch, budget
+):
+    # On PostgreSQL each tier is walked newest first through at most WALK_BUDGET articles,
+    # then ranked exactly when the walk runs out (walk.py): both must give one order.
+    monkeypatch.setattr(walk, "WALK_BUDGET", budget)
+    for query, expected in EXPECTED.items():
+        for per_page in (1, 2):
+            assert page_through(corpus_app, query, per_page) == expected, (query, per_page)
+
+
+def test_many_matches_are_counted_as_an_estimate_on_postgresql(client, corpus_app, monkeypatch):
+    # A sample of the newest articles that mostly match says there are many: the count is
+    # then an estimate, written as one. SQLite counts every match (FTS5 does it cheaply).
+    with corpus_app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+        visible = listing.count(listing.everything())
+    # The sample is every visible article, so the estimate comes out exact: 4 of them.
+    monkeypatch.setattr(walk, "SAMPLE_SIZE", visible)
+    monkeypatch.setattr(walk, "EXACT_COUNT_LIMIT", 1)
+    html = client.get("/search", query_string={"q": "梯度"}).get_data(as_text=True)
+    with corpus_app.app_context():
+        result = search("梯度", None, 12)
+    assert [card.slug for card in result.page.articles] == EXPECTED["梯度"]
+    if postgresql:
+        assert result.approximate and result.total == 4
+        assert "About 4 results for" in html
+    else:
+        assert not result.approximate and result.total == 4
+        assert "4 results for" in html
 
 
 def test_title_matches_rank_above_newer_body_matches(client):

@@ -180,19 +180,30 @@ def sitemap_part(part: int):
 
 
 def render_sitemap(part: int | None):
-    """Render the whole sitemap (part None), its index, or one numbered part."""
+    """Render the whole sitemap (part None), its index, or one numbered part.
+
+    The entries are the pages (home, overviews, categories, tags, months) then the
+    articles, newest first; a part reads only its own slice of the articles, and the
+    index only counts them, so neither grows with the whole site.
+    """
     stamp = syndication.sitemap_stamp()
     limit = SITEMAP_MAX_URLS
 
     def build() -> str:
-        entries = syndication.sitemap_entries()
-        parts = max(1, math.ceil(len(entries) / limit))
+        pages = syndication.sitemap_pages()
+        total = len(pages) + syndication.visible_count() if pages else 0
+        parts = max(1, math.ceil(total / limit))
         if part is None and parts > 1:
             urls = [absolute_url("feeds.sitemap_part", part=n) for n in range(1, parts + 1)]
             return render_xml("feeds/sitemap_index.xml", urls=urls, lastmod=stamp.last_modified)
         if part is not None and (parts == 1 or not 1 <= part <= parts):
             abort(404)  # a small sitemap is one file, never "part 1 of 1"
-        chosen = entries[(part - 1) * limit : part * limit] if part else entries
+        start, stop = ((part - 1) * limit, part * limit) if part else (0, total)
+        first_article = max(start, len(pages)) - len(pages)
+        articles = syndication.sitemap_articles(
+            first_article, min(stop, total) - max(start, len(pages))
+        )
+        chosen = pages[start:stop] + articles
         urls = [(absolute_url(e.endpoint, **e.values), e.lastmod) for e in chosen]
         return render_xml("feeds/sitemap.xml", urls=urls)
 

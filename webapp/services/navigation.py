@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Article, Category, article_tags
-from .listing import everything, hidden
+from .listing import Order, everything, hidden, newest_first
 
 RELATED_LIMIT = 5
 # Related score: each shared tag counts 2; the same category adds 2, the same top-level
@@ -90,7 +90,7 @@ def _fingerprint_parts():
     latest = (
         select(Article.updated_at)
         .where(*everything())
-        .order_by(Article.status.desc(), Article.deleted_at.desc(), Article.updated_at.desc())
+        .order_by(*newest_first())
         .limit(1)
         .correlate(None)
     )
@@ -151,7 +151,7 @@ def neighbours(article: Article) -> tuple[ArticleLink | None, ArticleLink | None
             column <= moment,
             or_(column < moment, and_(column == moment, Article.id < ident)),
         )
-        .order_by(column.desc(), Article.id.desc())
+        .order_by(*newest_first(Order.PUBLISHED))
         .limit(1)
         .subquery()
     )
@@ -162,7 +162,8 @@ def neighbours(article: Article) -> tuple[ArticleLink | None, ArticleLink | None
             column >= moment,
             or_(column > moment, and_(column == moment, Article.id > ident)),
         )
-        .order_by(column.asc(), Article.id.asc())
+        # newest_first's columns, the other way: the same index read forwards.
+        .order_by(Article.status, Article.deleted_at, column, Article.id)
         .limit(1)
         .subquery()
     )

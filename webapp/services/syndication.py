@@ -14,7 +14,8 @@ from ..content.feedhtml import feed_html
 from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
 from .browse import local_months
-from .listing import everything
+from .listing import everything, newest_first
+from .navigation import site_fingerprint
 
 FEED_SIZE = 20
 
@@ -69,7 +70,7 @@ def feed_stamp(criteria: list) -> Stamp:
     rows = db.session.execute(
         select(Article.id, Article.updated_at, Article.rendered_at)
         .where(*criteria)
-        .order_by(Article.updated_at.desc(), Article.id.desc())
+        .order_by(*newest_first())
         .limit(FEED_SIZE)
     ).all()
     parts = tuple(tuple(row) for row in rows)
@@ -131,29 +132,32 @@ def feed_items(stamp: Stamp) -> list[FeedItem]:
 
 
 def sitemap_stamp() -> Stamp:
-    """Return the stamp of the sitemap: count and newest update of the visible articles.
+    """Return the stamp of the sitemap: the visible set's fingerprint (navigation.py).
 
-    The time zone is part of it because the archive's months are cut in that zone.
+    It moves whenever an article is published, edited, unpublished, trashed or restored,
+    from index seeks alone. The time zone is part of it because the archive's months are
+    cut in that zone.
     """
-    total, newest = db.session.execute(
-        select(func.count(Article.id), func.max(Article.updated_at)).where(*everything())
-    ).one()
-    return Stamp((total, newest, str(site_timezone())), _aware(newest))
+    fingerprint = site_fingerprint()
+    return Stamp((*fingerprint, str(site_timezone())), _aware(fingerprint[0]))
 
 
-def sitemap_entries() -> list[SitemapEntry]:
-    """Return every page a reader can reach: home, the category, tag and archive overviews,
-    categories, tags and archive months with visible articles, and the articles themselves,
-    each with the time its content last changed."""
+def visible_count() -> int:
+    """Return how many articles readers can see: the sitemap's article entries."""
+    return db.session.scalar(select(func.count(Article.id)).where(*everything())) or 0
+
+
+def sitemap_pages() -> list[SitemapEntry]:
+    """Return every page a reader can reach but the articles: home, the category, tag and
+    archive overviews, and categories, tags and archive months with visible articles, each
+    with the time its content last changed. Empty when no article is visible."""
     visible = everything()
-    articles = db.session.execute(
-        select(Article.slug, Article.updated_at, Article.published_at)
-        .where(*visible)
-        .order_by(Article.updated_at.desc(), Article.id.desc())
+    dates = db.session.execute(
+        select(Article.published_at, Article.updated_at).where(*visible)
     ).all()
-    if not articles:
+    if not dates:
         return []
-    newest = articles[0].updated_at
+    newest = max(row.updated_at for row in dates)
     entries = [SitemapEntry("blog.index", {}, newest)]
 
     # A category page lists the articles of the categories below it too.
@@ -193,11 +197,21 @@ def sitemap_entries() -> list[SitemapEntry]:
     if tags:
         entries.append(SitemapEntry("blog.tags", {}, newest))
     entries.append(SitemapEntry("blog.archive", {}, newest))
-    entries += _archive_month_entries(articles)
-    entries += [
-        SitemapEntry("blog.article", {"slug": row.slug}, row.updated_at) for row in articles
-    ]
-    return entries
+    return entries + _archive_month_entries(dates)
+
+
+def sitemap_articles(offset: int, limit: int) -> list[SitemapEntry]:
+    """Return the visible articles' entries, newest update first, from `offset` on."""
+    if limit <= 0:
+        return []
+    rows = db.session.execute(
+        select(Article.slug, Article.updated_at)
+        .where(*everything())
+        .order_by(*newest_first())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [SitemapEntry("blog.article", {"slug": slug}, updated_at) for slug, updated_at in rows]
 
 
 def _archive_month_entries(articles: list) -> list[SitemapEntry]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -44,8 +45,10 @@ from ...content.snippet import Parts, Snippet, make_snippet, mark
 from ...extensions import db
 from ...models import Article, Category, SearchDocument
 from .. import listing
+from . import walk
 from .indexer import bigrams
 from .schema import CHUNK_TABLE, CODE, FIELD_NAMES, FTS_TABLE, PROSE, TITLE
+from .walk import Count
 
 _CURSOR = re.compile(r"([0-2])-(\d{1,18})-(\d{1,18})")
 
@@ -86,11 +89,12 @@ class SearchCard(listing.Card):
 
 @dataclass(frozen=True)
 class Results:
-    """One page of results; `total` is counted on the first page only."""
+    """One page of results; `total` is counted (or estimated) on the first page only."""
 
     terms: list[Term]
     page: listing.Page
     total: int | None
+    approximate: bool = False  # total is an estimate ("about 33,000"): there are many
 
 
 def _sqlite_hits(terms: list[Term]) -> list[Select]:
@@ -225,15 +229,91 @@ def search(query: str, cursor: str | None, limit: int) -> Results:
     terms = parse_query(query)
     if not terms:
         return Results(terms, listing.Page([], None), 0)
-    rows = _execute(_page_statement(terms, position, limit))
-    total_count = (rows[0].total if rows else 0) if position is None else None
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows, count = _postgresql_page(terms, position, limit + 1)
+    else:
+        rows = _execute(_page_statement(terms, position, limit))
+        count = Count(rows[0].total if rows else 0) if position is None else None
     shown = rows[:limit]
     cards = _result_cards(shown, terms)
     next_cursor = None
     if len(rows) > limit and shown:
         last = shown[-1]
         next_cursor = SearchCursor(last.tier, last.updated_at, last.id).encode()
-    return Results(terms, listing.Page(cards, next_cursor), total_count)
+    total = count.value if count else None
+    return Results(
+        terms, listing.Page(cards, next_cursor), total, bool(count and count.approximate)
+    )
+
+
+def _postgresql_page(
+    terms: list[Term], position: SearchCursor | None, need: int
+) -> tuple[list, Count | None]:
+    """Return up to `need` result rows after a cursor, tier by tier (walk.py), and the
+    first page's count."""
+    queries = [tsquery(term.tokens) for term in terms]
+    keys: list = []
+    for tier in range(position.tier if position else 0, 3):
+        after = None
+        if position is not None and tier == position.tier:
+            after = (position.updated_at, position.article_id)
+        wanted = need - len(keys)
+        found = walk.walk_tier(queries, tier, after, wanted)
+        if found is None:
+            rare = walk.title_tier(queries, after, wanted) if tier == 0 else None
+            found = rare if rare is not None else _exact_tier(terms, tier, after, wanted)
+        keys += found
+        if len(keys) >= need:
+            break
+    count = None
+    if position is None:
+        count = walk.estimate(queries) or Count(_exact_count(terms))
+    return _with_card_columns(keys), count
+
+
+def _exact_tier(terms: list[Term], tier: int, after: tuple | None, need: int) -> list:
+    """Return up to `need` rows of one tier after (updated_at, id), ranking every match."""
+    ranked = _ranked(terms).subquery("ranked")
+    statement = select(ranked).where(ranked.c.tier == tier)
+    if after is not None:
+        moment, ident = after
+        statement = statement.where(
+            or_(
+                ranked.c.updated_at < moment,
+                and_(ranked.c.updated_at == moment, ranked.c.id < ident),
+            )
+        )
+    order = (ranked.c.updated_at.desc(), ranked.c.id.desc())
+    return _execute(statement.order_by(*order).limit(need))
+
+
+def _exact_count(terms: list[Term]) -> int:
+    """Return how many visible articles match, counting every one."""
+    ranked = _ranked(terms).subquery("ranked")
+    return _execute(select(func.count()).select_from(ranked))[0][0]
+
+
+def _with_card_columns(keys: list) -> list:
+    """Return the page's rows: each key row (id, updated_at, tier, hits) with its card's
+    columns, read for these articles only."""
+    if not keys:
+        return []
+    found = {
+        row.id: row
+        for row in db.session.execute(
+            select(*listing.CARD_COLUMNS)
+            .outerjoin(Category, Article.category_id == Category.id)
+            .where(Article.id.in_([key.id for key in keys]))
+        )
+    }
+    return [
+        SimpleNamespace(**found[key.id]._mapping, **{name: key._mapping[name] for name in _KEYS})
+        for key in keys
+        if key.id in found
+    ]
+
+
+_KEYS = ("tier", "prose_hit", "code_hit")
 
 
 def _execute(statement: Select) -> list:

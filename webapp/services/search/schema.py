@@ -28,6 +28,12 @@ CHUNK_TABLE = "search_chunks"
 # Field numbers, shared by both databases' queries: tier ranking compares them.
 TITLE, PROSE, CODE = 0, 1, 2
 FIELD_NAMES = ("title", "prose", "code")
+# Title matches alone, without the prose and code chunks that hold the same words
+# (walk.py reads title matches from it when they are rare among the newest articles).
+TITLE_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS ix_{CHUNK_TABLE}_titles ON {CHUNK_TABLE} "
+    f"USING gin (terms) WHERE field = {TITLE}"
+)
 
 _CREATE = {
     "sqlite": [
@@ -42,6 +48,7 @@ _CREATE = {
         " terms TSVECTOR NOT NULL,"
         " PRIMARY KEY (article_id, field, chunk))",
         f"CREATE INDEX IF NOT EXISTS ix_{CHUNK_TABLE}_terms ON {CHUNK_TABLE} USING gin (terms)",
+        TITLE_INDEX,
     ],
 }
 _DROP = {
