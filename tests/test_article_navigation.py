@@ -12,7 +12,7 @@ from tests.conftest import BASE_TIME
 from tests.test_taxonomy import counting_queries, section
 from webapp.extensions import db
 from webapp.models import DRAFT, Article
-from webapp.services import authoring
+from webapp.services import authoring, navigation
 from webapp.services.publishing import publish
 
 DAY = timedelta(days=1)
@@ -154,11 +154,21 @@ def test_related_and_neighbours_take_a_bounded_number_of_queries(app, client, ad
     for n in range(40):
         add_article(tags=["a", "b"][: n % 3], category=["ML", "DL"] if n % 2 else ["ML", "RL"])
     many = render_queries("subject")
-    # stamp, the article, its tags, previous+next (one UNION), related (one query)
-    assert few == many <= 5
+    # stamp, the article, its tags, previous+next (one UNION), the category tree, related
+    assert few == many <= 6
     with counting_queries(app) as statements:
         page(client, "subject")
     assert len(statements) == 1  # a cached page costs one statement: the stamp
+
+
+def test_related_scores_only_each_tags_newest_articles(client, add_article, monkeypatch):
+    # A popular tag can carry tens of thousands of articles: only its newest few are
+    # candidates, so the page costs the same with 40 or 40,000 of them.
+    monkeypatch.setattr(navigation, "RELATED_WINDOW", 2)
+    add_article("Subject", slug="subject", tags=["a"], published_at=BASE_TIME)
+    for n in range(1, 5):
+        add_article(f"Peer {n}", tags=["a"], published_at=BASE_TIME + n * DAY)
+    assert related_titles(page(client, "subject")) == ["Peer 4", "Peer 3"]
 
 
 # The cached page follows the rest of the site

@@ -388,13 +388,16 @@ def test_sitemap_splits_into_an_index_past_the_limit(app, client, add_article, m
     root = ET.fromstring(response.data)
     assert root.tag == f"{SITEMAP_NS}sitemapindex"
     parts = [node.find(f"{SITEMAP_NS}loc").text for node in root.iter(f"{SITEMAP_NS}sitemap")]
-    assert parts == [f"http://blog.test/sitemap-{n}.xml" for n in (1, 2, 3, 4)]
+    # The other pages' parts first, then two of the six articles (newest first).
+    assert parts == [f"http://blog.test/sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
     urls = [sitemap_locs(client, part) for part in parts]
     assert all(len(chunk) <= 3 for chunk in urls)
     listed = set().union(*urls)
     assert len(listed) == 11  # home, tags, archive, one tag, one month, six articles
     assert sum(map(len, urls)) == 11  # each page in exactly one part
-    assert client.get("/sitemap-5.xml").status_code == 404
+    assert list(urls[-2]) == [f"http://blog.test/posts/p{n}/" for n in (5, 4, 3)]
+    assert list(urls[-1]) == [f"http://blog.test/posts/p{n}/" for n in (2, 1, 0)]
+    assert client.get(f"/sitemap-{len(parts) + 1}.xml").status_code == 404
 
 
 def test_a_small_sitemap_has_no_numbered_parts(client, add_article):

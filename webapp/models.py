@@ -35,7 +35,9 @@ article_tags = Table(
     "article_tags",
     db.metadata,
     Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # A tag's articles, newest added first, from the index alone (related articles).
+    Index("ix_article_tags_tag_article", "tag_id", "article_id"),
 )
 
 

@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
@@ -182,32 +183,57 @@ def sitemap_part(part: int):
 def render_sitemap(part: int | None):
     """Render the whole sitemap (part None), its index, or one numbered part.
 
-    The entries are the pages (home, overviews, categories, tags, months) then the
-    articles, newest first; a part reads only its own slice of the articles, and the
-    index only counts them, so neither grows with the whole site.
+    A site past SITEMAP_MAX_URLS pages gets an index: first the parts of the other pages
+    (home, overviews, categories, tags, months), then the articles' parts, newest first.
+    The index only counts, and an article part reads only its own slice, so neither
+    builds the whole list.
     """
     stamp = syndication.sitemap_stamp()
     limit = SITEMAP_MAX_URLS
 
     def build() -> str:
-        pages = syndication.sitemap_pages()
-        total = len(pages) + syndication.visible_count() if pages else 0
-        parts = max(1, math.ceil(total / limit))
-        if part is None and parts > 1:
+        articles = syndication.visible_count()
+        if not articles:
+            return render_xml("feeds/sitemap.xml", urls=[])
+        if articles <= limit:
+            pages = syndication.sitemap_pages()
+            if len(pages) + articles <= limit:
+                if part is not None:
+                    abort(404)  # a small sitemap is one file, never "part 1 of 1"
+                return _urlset(pages + syndication.sitemap_articles(0, articles))
+        page_parts = max(1, math.ceil(syndication.sitemap_pages_bound() / limit))
+        parts = page_parts + math.ceil(articles / limit)
+        if part is None:
             urls = [absolute_url("feeds.sitemap_part", part=n) for n in range(1, parts + 1)]
             return render_xml("feeds/sitemap_index.xml", urls=urls, lastmod=stamp.last_modified)
-        if part is not None and (parts == 1 or not 1 <= part <= parts):
-            abort(404)  # a small sitemap is one file, never "part 1 of 1"
-        start, stop = ((part - 1) * limit, part * limit) if part else (0, total)
-        first_article = max(start, len(pages)) - len(pages)
-        articles = syndication.sitemap_articles(
-            first_article, min(stop, total) - max(start, len(pages))
-        )
-        chosen = pages[start:stop] + articles
-        urls = [(absolute_url(e.endpoint, **e.values), e.lastmod) for e in chosen]
-        return render_xml("feeds/sitemap.xml", urls=urls)
+        if not 1 <= part <= parts:
+            abort(404)
+        if part <= page_parts:
+            return _urlset(syndication.sitemap_pages()[(part - 1) * limit : part * limit])
+        return _urlset(syndication.sitemap_articles((part - page_parts - 1) * limit, limit))
 
     return cached_response(stamp, "application/xml", build)
+
+
+# A placeholder slug: article URLs are this one with the real slug put in, as url_for
+# would quote it (50,000 url_for calls take most of a sitemap part's time).
+_SLUG_MARK = "__slug__"
+_PATH_SAFE = "!$&'()*+,/:;=@"
+
+
+def _urlset(entries: list[syndication.SitemapEntry]) -> str:
+    """Render a <urlset> of these entries, with absolute URLs."""
+    article_url = absolute_url("blog.article", slug=_SLUG_MARK)
+    urls = [
+        (
+            article_url.replace(_SLUG_MARK, quote(entry.values["slug"], safe=_PATH_SAFE))
+            if entry.endpoint == "blog.article"
+            else absolute_url(entry.endpoint, **entry.values),
+            entry.lastmod,
+        )
+        for entry in entries
+    ]
+    return render_xml("feeds/sitemap.xml", urls=urls)
 
 
 @bp.get("/robots.txt")

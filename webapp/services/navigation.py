@@ -179,44 +179,75 @@ def neighbours(article: Article) -> tuple[ArticleLink | None, ArticleLink | None
 def related(article: Article, limit: int = RELATED_LIMIT) -> list[ArticleLink]:
     """Return up to `limit` visible articles sharing tags or a category tree, best first.
 
-    One query: shared tags are counted in a grouped subquery, the category bonus is a CASE,
-    so the cost does not grow with the number of candidates' queries (there are none).
-    An article sharing neither tags nor a category tree is not related, however recent.
+    The candidates are the newest RELATED_WINDOW articles of each of its tags and of each
+    category of its tree, read from indexes; only they are scored (in one query), so the
+    cost stays flat however many articles share a popular tag (43,000 of 100,000 in the
+    growth bench: 220 ms to score them all). An article sharing neither tags nor a
+    category tree is not related, however recent.
     """
     tag_ids = [tag.id for tag in article.tags]
     category = article.category
     if not tag_ids and category is None:
         return []
-    shown = aliased(Category)
+    windows = [_newest_with_tag(tag_id) for tag_id in tag_ids]
     score = literal(0)
-    candidates = []
-    statement = select(*LINK_COLUMNS, shown.name.label("category_name")).outerjoin(
-        shown, shown.id == Article.category_id
-    )
     if tag_ids:
         shared = (
-            select(article_tags.c.article_id, func.count().label("shared"))
-            .where(article_tags.c.tag_id.in_(tag_ids), article_tags.c.article_id != article.id)
-            .group_by(article_tags.c.article_id)
-            .subquery("shared")
+            select(func.count())
+            .where(article_tags.c.article_id == Article.id, article_tags.c.tag_id.in_(tag_ids))
+            .scalar_subquery()
         )
-        statement = statement.outerjoin(shared, shared.c.article_id == Article.id)
-        score = score + func.coalesce(shared.c.shared, 0) * SHARED_TAG_POINTS
-        candidates.append(shared.c.article_id.is_not(None))
+        score = score + shared * SHARED_TAG_POINTS
     if category is not None:
         root = category.path.split("/")[0]
-        tree = select(Category.id).where(
-            or_(Category.path == root, Category.path.startswith(root + "/", autoescape=True))
+        tree = list(
+            db.session.scalars(
+                select(Category.id).where(
+                    or_(
+                        Category.path == root, Category.path.startswith(root + "/", autoescape=True)
+                    )
+                )
+            )
         )
+        windows += [_newest_in_category(category_id) for category_id in tree]
         score = score + case(
             (Article.category_id == category.id, SAME_CATEGORY_POINTS),
             (Article.category_id.in_(tree), SAME_TREE_POINTS),
             else_=0,
         )
-        candidates.append(Article.category_id.in_(tree))
+    candidates = union_all(*(select(window.c.id) for window in windows)).subquery("candidates")
+    shown = aliased(Category)
     statement = (
-        statement.where(*everything(), Article.id != article.id, or_(*candidates))
+        select(*LINK_COLUMNS, shown.name.label("category_name"))
+        .outerjoin(shown, shown.id == Article.category_id)
+        .where(Article.id.in_(select(candidates.c.id)), *everything(), Article.id != article.id)
         .order_by(score.desc(), Article.published_at.desc(), Article.id.desc())
         .limit(limit)
     )
     return [_link(row) for row in db.session.execute(statement)]
+
+
+# How many of each tag's and each category's newest articles are scored as related.
+RELATED_WINDOW = 200
+
+
+def _newest_with_tag(tag_id: int):
+    """Select the ids of the RELATED_WINDOW most recently added articles with a tag."""
+    return (
+        select(article_tags.c.article_id.label("id"))
+        .where(article_tags.c.tag_id == tag_id)
+        .order_by(article_tags.c.article_id.desc())
+        .limit(RELATED_WINDOW)
+        .subquery()
+    )
+
+
+def _newest_in_category(category_id: int):
+    """Select the ids of the RELATED_WINDOW newest visible articles in one category."""
+    return (
+        select(Article.id)
+        .where(Article.category_id == category_id, *everything())
+        .order_by(*newest_first())
+        .limit(RELATED_WINDOW)
+        .subquery()
+    )

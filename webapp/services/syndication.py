@@ -14,7 +14,7 @@ from ..content.feedhtml import feed_html
 from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
 from .browse import local_months
-from .listing import everything, newest_first
+from .listing import Order, everything, newest_first
 from .navigation import site_fingerprint
 
 FEED_SIZE = 20
@@ -198,6 +198,30 @@ def sitemap_pages() -> list[SitemapEntry]:
         entries.append(SitemapEntry("blog.tags", {}, newest))
     entries.append(SitemapEntry("blog.archive", {}, newest))
     return entries + _archive_month_entries(dates)
+
+
+def sitemap_pages_bound() -> int:
+    """Return at least how many entries sitemap_pages() holds, from small tables and two
+    index seeks: home and overviews, every category and tag, each month from the first
+    publication to the last (plus one for the time zone's edges)."""
+    first = db.session.scalar(
+        select(Article.published_at)
+        .where(*everything())
+        .order_by(Article.status, Article.deleted_at, Article.published_at)
+        .limit(1)
+    )
+    last = db.session.scalar(
+        select(Article.published_at)
+        .where(*everything())
+        .order_by(*newest_first(Order.PUBLISHED))
+        .limit(1)
+    )
+    if first is None:
+        return 0
+    months = (last.year - first.year) * 12 + last.month - first.month + 2
+    categories = db.session.scalar(select(func.count(Category.id))) or 0
+    tags = db.session.scalar(select(func.count(Tag.id))) or 0
+    return 4 + categories + tags + months
 
 
 def sitemap_articles(offset: int, limit: int) -> list[SitemapEntry]:
