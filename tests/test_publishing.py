@@ -8,7 +8,7 @@ from sqlalchemy import select
 from webapp.content.frontmatter import FrontMatterError
 from webapp.extensions import db
 from webapp.models import Article, Revision
-from webapp.services.publishing import CREATED, UNCHANGED, UPDATED, publish
+from webapp.services.publishing import CREATED, UNCHANGED, UPDATED, publish, writer
 
 
 def excerpt_of(app, text: str) -> str:
@@ -166,6 +166,20 @@ def test_same_title_with_two_slugs_gets_two_articles(app):
         two = publish("---\ntitle: Notes\nslug: notes-b\n---\nB\n", filename="b.md")
         assert two.outcome == CREATED
         assert (one.slug, two.article.slug) == ("notes", "notes-b")
+
+
+@pytest.mark.parametrize("asked_first", [50, 2])
+def test_a_taken_slug_gets_the_next_free_number(app, monkeypatch, asked_first):
+    # The first suffixes are asked for by exact slug; past them every "notes…" slug is read.
+    monkeypatch.setattr(writer, "_FIRST_SUFFIXES", asked_first)
+    with app.app_context():
+        # Four titles, one slug: "Notes!", "Notes?" … all make "notes".
+        slugs = [
+            publish(f"---\ntitle: Notes{mark}\n---\nBody\n", filename=f"{n}.md").article.slug
+            for n, mark in enumerate("!?.~")
+        ]
+        assert slugs == ["notes", "notes-2", "notes-3", "notes-4"]
+        assert writer.unique_slug("notes-") == "notes-"  # a prefix of taken slugs is free
 
 
 def test_failed_publish_leaves_no_orphan_image(app, monkeypatch):
