@@ -194,7 +194,7 @@ def render_sitemap(part: int | None):
     def build() -> str:
         articles = syndication.visible_count()
         if not articles:
-            return render_xml("feeds/sitemap.xml", urls=[])
+            return _urlset([])
         if articles <= limit:
             pages = syndication.sitemap_pages()
             if len(pages) + articles <= limit:
@@ -222,18 +222,25 @@ _PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def _urlset(entries: list[syndication.SitemapEntry]) -> str:
-    """Render a <urlset> of these entries, with absolute URLs."""
+    """Return a <urlset> of these entries, with absolute URLs.
+
+    Written here rather than by a template: a part holds 50,000 URLs, and a template loop
+    over them took longer than reading them from the database.
+    """
     article_url = absolute_url("blog.article", slug=_SLUG_MARK)
-    urls = [
-        (
-            article_url.replace(_SLUG_MARK, quote(entry.values["slug"], safe=_PATH_SAFE))
-            if entry.endpoint == "blog.article"
-            else absolute_url(entry.endpoint, **entry.values),
-            entry.lastmod,
-        )
-        for entry in entries
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
-    return render_xml("feeds/sitemap.xml", urls=urls)
+    for entry in entries:
+        if entry.endpoint == "blog.article":
+            url = article_url.replace(_SLUG_MARK, quote(entry.values["slug"], safe=_PATH_SAFE))
+        else:
+            url = absolute_url(entry.endpoint, **entry.values)
+        lastmod = rfc3339(entry.lastmod)
+        lines.append(f"  <url><loc>{html.escape(url)}</loc><lastmod>{lastmod}</lastmod></url>")
+    lines.append("</urlset>\n")
+    return xml_safe("\n".join(lines))
 
 
 @bp.get("/robots.txt")
