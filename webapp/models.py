@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from . import clock
 from .content.katexfonts import used_fonts
 from .extensions import db
 
@@ -27,8 +28,11 @@ PUBLISHED = "published"
 
 
 def utcnow() -> datetime:
-    """Return the current time as naive UTC, the form every timestamp is stored in."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Return the current time as naive UTC, the form every timestamp is stored in.
+
+    Read from the site's clock (clock.py), which tests may stop or move.
+    """
+    return clock.now()
 
 
 article_tags = Table(
@@ -155,8 +159,14 @@ class Article(db.Model):
 
     @property
     def is_published(self) -> bool:
-        """Tell whether readers may see the article."""
-        return self.status == PUBLISHED and self.deleted_at is None
+        """Tell whether readers may see the article: published, due, not in the trash."""
+        return self.status == PUBLISHED and self.deleted_at is None and not self.is_scheduled
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Tell whether the article is published with a date still to come (hidden till then)."""
+        moment = self.published_at
+        return self.status == PUBLISHED and moment is not None and moment > utcnow()
 
     @property
     def has_math(self) -> bool:

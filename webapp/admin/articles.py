@@ -13,6 +13,7 @@ from ..models import PUBLISHED, Article
 from ..services import authoring
 from ..services.preview import build_preview, stored_preview
 from ..web.htmx import wants_fragment
+from ..web.options import asks_minor
 from ..web.reasons import translate_report_text
 from . import bp
 from .auth import safe_next
@@ -68,10 +69,16 @@ def edit(article_id: int):
         preview = build_preview(source, article)
         return render_template("admin/edit.html", article=article, source=source, preview=preview)
     try:
-        result = authoring.save_source(article, source)
+        result = authoring.save_source(article, source, minor=asks_minor(request.form))
     except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow) as error:
         message = authoring.describe_source_error(error) + " " + _("Nothing was saved.")
-        page = render_template("admin/edit.html", article=article, source=source, error=message)
+        page = render_template(
+            "admin/edit.html",
+            article=article,
+            source=source,
+            error=message,
+            minor=asks_minor(request.form),
+        )
         return page, 422
     if result.outcome == authoring.UNCHANGED:
         flash(_("No changes to save: the source is the same as the current version."))
