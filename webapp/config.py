@@ -77,6 +77,8 @@ DEFAULTS = {
     "LOGIN_FAILURE_LIMIT": 5,
     "LOGIN_FAILURE_WINDOW": 24 * 60 * 60,
     "LOGIN_DELAY_MAX": 15 * 60,
+    # A draft's or scheduled article's private preview link works this many days.
+    "PREVIEW_LINK_DAYS": 7,
     # A sign-in lasts this many days at most; signing out or a new password ends it sooner.
     "SESSION_LIFETIME_DAYS": 14,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto may be believed.
@@ -181,6 +183,19 @@ def image_sources(value) -> str:
     return " ".join(sources)
 
 
+def preview_link_days(value) -> float:
+    """Return PREVIEW_LINK_DAYS as a number of days above 0; raise SettingError otherwise."""
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        days = 0.0
+    if isinstance(value, bool) or not 0 < days <= 3650:
+        raise SettingError(
+            f"PREVIEW_LINK_DAYS must be a number of days above 0 (at most 3650), not {value!r}"
+        )
+    return days
+
+
 # Room for the multipart envelope and form fields around the files themselves.
 FORM_OVERHEAD_BYTES = 1024 * 1024
 
@@ -233,6 +248,7 @@ def configure(app, test_config: dict | None) -> None:
     )
     # Checked at start-up: a bad value must stop the app, not reach every page's header.
     app.config["SITE_IMAGE_SOURCES"] = image_sources(app.config["SITE_IMAGE_SOURCES"])
+    app.config["PREVIEW_LINK_DAYS"] = preview_link_days(app.config["PREVIEW_LINK_DAYS"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
 

@@ -137,6 +137,11 @@ class Article(db.Model):
     pin_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The card's and OpenGraph image: a /media/ address or a remote https URL, or None.
     cover_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    # The private preview link of a draft or scheduled article (services/preview_links.py):
+    # the secret its signature depends on and when it was issued. A new link replaces the
+    # secret and revoking clears it, so that every older link stops working at once.
+    preview_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    preview_issued_at: Mapped[datetime | None] = mapped_column(default=None)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     front_matter: Mapped[dict] = mapped_column(JSON, default=dict)
     toc_html: Mapped[str] = mapped_column(Text, default="")

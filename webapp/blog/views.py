@@ -252,8 +252,12 @@ def article(slug: str):
     return reader_response(cached_page(key, lambda: render_article(load_article(stamp.id))))
 
 
-def render_article(found: Article) -> str:
-    """Render an article page with its previous, next and related articles."""
+def render_article(found: Article, *, preview: bool = False) -> str:
+    """Render an article page with its previous, next and related articles.
+
+    A `preview` (a draft or scheduled article, opened by its private link) says so, and
+    asks search engines to leave it alone.
+    """
     previous, following = navigation.neighbours(found)
     return render_template(
         "blog/article.html",
@@ -261,6 +265,7 @@ def render_article(found: Article) -> str:
         previous=previous,
         following=following,
         related=navigation.related(found),
+        preview=preview,
     )
 
 
@@ -292,3 +297,7 @@ def note(name: str):
 def media(filename: str):
     """Serve a stored image; names are content hashes, so they never change."""
     return media_response(filename)
+
+
+# The preview page attaches itself to bp (it needs the helpers above).
+from . import preview as preview_page  # noqa: E402, F401
