@@ -25,6 +25,9 @@ from .extensions import db
 
 DRAFT = "draft"
 PUBLISHED = "published"
+# Article.kind: an article in the stream, or a standalone page (About, Links) beside it.
+ARTICLE = "article"
+PAGE = "page"
 
 
 def utcnow() -> datetime:
@@ -102,6 +105,9 @@ class Article(db.Model):
         Index("ix_articles_home", "pinned", "status", "deleted_at", "updated_at", "id"),
         # An upload matches an article by its title when slug and file name do not.
         Index("ix_articles_title", "title"),
+        # The few standalone pages: found by kind alone, among the hidden rows of the
+        # fingerprint (services/navigation.py) and in the admin's Pages section.
+        Index("ix_articles_kind", "kind", "status", "deleted_at"),
     )
 
     # Small columns first, big text last: SQLite stores a row's columns in order and reads
@@ -111,6 +117,8 @@ class Article(db.Model):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
+    # ARTICLE or PAGE, from the front matter's `type: page`: pages stay out of the stream.
+    kind: Mapped[str] = mapped_column(String(16), default=ARTICLE, server_default=ARTICLE)
     lang: Mapped[str] = mapped_column(String(35), default="en")
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     reading_minutes: Mapped[int] = mapped_column(Integer, default=1)
@@ -172,6 +180,16 @@ class Article(db.Model):
         """Tell whether the article is published with a date still to come (hidden till then)."""
         moment = self.published_at
         return self.status == PUBLISHED and moment is not None and moment > utcnow()
+
+    @property
+    def is_page(self) -> bool:
+        """Tell whether this is a standalone page (/pages/<slug>/), not an article."""
+        return self.kind == PAGE
+
+    @property
+    def reader_endpoint(self) -> str:
+        """Return the endpoint of the reader's page for it: an article's or a page's."""
+        return "blog.page" if self.kind == PAGE else "blog.article"
 
     @property
     def has_math(self) -> bool:

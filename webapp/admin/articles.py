@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from ..content.budget import RenderTooSlow
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, TooLongError
-from ..models import PUBLISHED, Article
+from ..models import ARTICLE, PAGE, PUBLISHED, Article
 from ..services import authoring
 from ..services.preview import build_preview, stored_preview
 from ..web.htmx import wants_fragment
@@ -47,11 +47,24 @@ def index():
 @bp.get("/articles")
 def articles():
     """List every article with its status and dates, filtered by title; htmx gets the table."""
+    return article_list(ARTICLE)
+
+
+@bp.get("/pages")
+def pages():
+    """List the standalone pages (front matter `type: page`) like the articles."""
+    return article_list(PAGE)
+
+
+def article_list(kind: str):
+    """Serve the Articles or the Pages section: the whole page, or the table for htmx."""
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
-    table = authoring.list_articles(query, status, request.args.get("page", 1, type=int))
+    page = request.args.get("page", 1, type=int)
+    table = authoring.list_articles(query, status, page, kind=kind)
     template = "admin/_article_table.html" if wants_fragment() else "admin/articles.html"
-    response = make_response(render_template(template, table=table, query=query, status=status))
+    context = {"table": table, "query": query, "status": status, "kind": kind}
+    response = make_response(render_template(template, **context))
     # The same URL answers with the table alone or the whole page, depending on HX-Request.
     response.vary.add("HX-Request")
     return response

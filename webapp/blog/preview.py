@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from ..errors import render_error
 from ..services import preview_links
+from .standalone import render_page
 from .views import bp, load_article, render_article
 
 # Never stored by anyone, never indexed, and the token never sent on in a Referer.
@@ -31,8 +32,9 @@ def preview(token: str):
         response = make_response(render_error(404, _("Preview link not valid"), message))
     elif found.is_published:
         # Published since the link was shared: the reader gets the real page.
-        response = redirect(url_for("blog.article", slug=found.slug))
+        response = redirect(url_for(found.reader_endpoint, slug=found.slug))
     else:
-        response = make_response(render_article(load_article(found.id), preview=True))
+        render = render_page if found.is_page else render_article
+        response = make_response(render(load_article(found.id), preview=True))
     response.headers.update(PREVIEW_HEADERS)
     return response

@@ -22,6 +22,7 @@ from ..config import site_timezone
 from ..extensions import db
 from ..models import Article
 from ..services import browse, listing, navigation, notes, taxonomy
+from ..services import standalone as standalone_pages
 from ..share import site_root
 from ..web.htmx import wants_fragment
 from ..web.http_cache import reader_response
@@ -244,6 +245,9 @@ def article(slug: str):
     """Show one published article from its stored HTML (never re-rendered on a read)."""
     stamp = navigation.page_stamp(slug)
     if stamp is None:
+        if standalone_pages.is_visible_page(slug):
+            # A link made as if the page were an article (an upload's result, say).
+            return redirect(url_for("blog.page", slug=slug))
         abort(404)
     # The article's own dates, the visible set's fingerprint for its neighbours' links, and
     # the address its canonical and share links start from (the request's own address when
@@ -299,5 +303,6 @@ def media(filename: str):
     return media_response(filename)
 
 
-# The preview page attaches itself to bp (it needs the helpers above).
+# The preview and standalone pages attach themselves to bp (they need the helpers above).
 from . import preview as preview_page  # noqa: E402, F401
+from . import standalone  # noqa: E402, F401

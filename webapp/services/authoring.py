@@ -35,6 +35,7 @@ STATUSES = (DRAFT, PUBLISHED)
 SCHEDULED = "scheduled"
 TABLE_COLUMNS = (
     Article.id,
+    Article.kind,
     Article.slug,
     Article.title,
     Article.status,
@@ -87,10 +88,20 @@ def normalise_newlines(text: str) -> str:
 
 
 def list_articles(
-    query: str = "", status: str | None = None, page: int = 1, *, trashed: bool = False
+    query: str = "",
+    status: str | None = None,
+    page: int = 1,
+    *,
+    trashed: bool = False,
+    kind: str | None = None,
 ) -> ArticleTable:
-    """Return a page of articles (or of the trash) whose title contains `query`."""
+    """Return a page of articles (or of the trash) whose title contains `query`.
+
+    `kind` keeps articles or standalone pages only (the admin's Articles and Pages).
+    """
     criteria = [Article.deleted_at.is_not(None) if trashed else Article.deleted_at.is_(None)]
+    if kind is not None:
+        criteria.append(Article.kind == kind)
     if query.strip():
         criteria.append(Article.title.icontains(query.strip(), autoescape=True))
     if status == PUBLISHED:

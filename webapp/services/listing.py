@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, false, func, or_, select, true
 
 from ..extensions import db
-from ..models import PUBLISHED, Article, Category, Tag, article_tags, utcnow
+from ..models import ARTICLE, PAGE, PUBLISHED, Article, Category, Tag, article_tags, utcnow
 from .taxonomy import descendant_ids
 
 EPOCH = datetime(1970, 1, 1)
@@ -130,14 +130,16 @@ def everything(now=None) -> list:
 
     An article dated after `now` (the site clock's present when None; a bind parameter in a
     statement built once) is scheduled: it appears when its date comes, on the first read
-    after it, since every read compares with the clock. The date is a filter on rows the
-    listing reads anyway; the index still gives the order.
+    after it, since every read compares with the clock. Standalone pages (About) are not
+    in the stream either. Date and kind filter rows the listing reads anyway; the index
+    still gives the order.
     """
     moment = utcnow() if now is None else now
     return [
         Article.status == PUBLISHED,
         Article.deleted_at.is_(None),
         Article.published_at <= moment,
+        Article.kind == ARTICLE,
     ]
 
 
@@ -158,11 +160,12 @@ def pinned_cards() -> list[Card]:
 
 
 def hidden(now=None):
-    """Return the criterion of what `everything(now)` leaves out: drafts, trash, scheduled.
+    """Return the criterion of what `everything(now)` leaves out: drafts, trash, scheduled
+    articles and standalone pages.
 
     Written as index ranges (status below or above "published", published with a
-    deleted_at, or published and dated after now on ix_articles_published), so the
-    database reads only the hidden rows, not every visible one.
+    deleted_at, published and dated after now on ix_articles_published, pages on
+    ix_articles_kind), so the database reads only the hidden rows, not every visible one.
     """
     moment = utcnow() if now is None else now
     return or_(
@@ -174,6 +177,7 @@ def hidden(now=None):
             Article.deleted_at.is_(None),
             Article.published_at > moment,
         ),
+        Article.kind == PAGE,
     )
 
 

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Article, Category, Tag, article_tags
 from .browse import local_months
 from .listing import everything
+from .standalone import pages_stamp, sitemap_pages
 
 FEED_SIZE = 20
 
@@ -131,20 +132,26 @@ def feed_items(stamp: Stamp) -> list[FeedItem]:
 
 
 def sitemap_stamp() -> Stamp:
-    """Return the stamp of the sitemap: count and newest update of the visible articles.
+    """Return the stamp of the sitemap: count and newest update of the visible articles and
+    of the standalone pages.
 
     The time zone is part of it because the archive's months are cut in that zone.
     """
     total, newest = db.session.execute(
         select(func.count(Article.id), func.max(Article.updated_at)).where(*everything())
     ).one()
-    return Stamp((total, newest, str(site_timezone())), _aware(newest))
+    pages, newest_page = pages_stamp()
+    latest = max((moment for moment in (newest, newest_page) if moment), default=None)
+    return Stamp((total, newest, pages, newest_page, str(site_timezone())), _aware(latest))
 
 
 def sitemap_entries() -> list[SitemapEntry]:
     """Return every page a reader can reach: home, the category, tag and archive overviews,
     categories, tags and archive months with visible articles, and the articles themselves,
-    each with the time its content last changed."""
+    each with the time its content last changed; then the standalone pages."""
+    pages = [
+        SitemapEntry("blog.page", {"slug": row.slug}, row.updated_at) for row in sitemap_pages()
+    ]
     visible = everything()
     articles = db.session.execute(
         select(Article.slug, Article.updated_at, Article.published_at)
@@ -152,7 +159,7 @@ def sitemap_entries() -> list[SitemapEntry]:
         .order_by(Article.updated_at.desc(), Article.id.desc())
     ).all()
     if not articles:
-        return []
+        return pages
     newest = articles[0].updated_at
     entries = [SitemapEntry("blog.index", {}, newest)]
 
@@ -197,7 +204,7 @@ def sitemap_entries() -> list[SitemapEntry]:
     entries += [
         SitemapEntry("blog.article", {"slug": row.slug}, row.updated_at) for row in articles
     ]
-    return entries
+    return entries + pages
 
 
 def _archive_month_entries(articles: list) -> list[SitemapEntry]:

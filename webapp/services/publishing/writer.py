@@ -316,6 +316,7 @@ class ArticleWriter:
         article.excerpt = rendered.excerpt
         article.lang = rendered.lang
         article.word_count, article.reading_minutes = rendered.word_count, rendered.reading_minutes
+        article.kind = source.meta.kind
         article.pinned = source.meta.pin > 0
         article.pin_order = source.meta.pin
         article.cover_url = prepared.cover_url
