@@ -14,6 +14,7 @@ from itertools import count
 import pytest
 
 from webapp import create_app
+from webapp.clock import FrozenClock
 from webapp.content.searchtext import fields_from_html
 from webapp.extensions import db
 from webapp.models import PUBLISHED, Article
@@ -53,6 +54,14 @@ def app(tmp_path):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def clock(app):
+    """Stop the site's clock a day after BASE_TIME; move it on with clock.advance(hours=1)."""
+    frozen = FrozenClock(BASE_TIME + timedelta(days=1))
+    app.extensions["clock"] = frozen
+    return frozen
 
 
 @pytest.fixture

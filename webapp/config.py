@@ -77,6 +77,11 @@ DEFAULTS = {
     "LOGIN_FAILURE_LIMIT": 5,
     "LOGIN_FAILURE_WINDOW": 24 * 60 * 60,
     "LOGIN_DELAY_MAX": 15 * 60,
+    # Standalone pages (front matter `type: page`) linked in the site navigation, in order:
+    # [{"slug": "about", "label": "About"}, …]; as JSON in FLASK_NAV_PAGES.
+    "NAV_PAGES": [],
+    # A draft's or scheduled article's private preview link works this many days.
+    "PREVIEW_LINK_DAYS": 7,
     # A sign-in lasts this many days at most; signing out or a new password ends it sooner.
     "SESSION_LIFETIME_DAYS": 14,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto may be believed.
@@ -181,6 +186,43 @@ def image_sources(value) -> str:
     return " ".join(sources)
 
 
+def preview_link_days(value) -> float:
+    """Return PREVIEW_LINK_DAYS as a number of days above 0; raise SettingError otherwise."""
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        days = 0.0
+    if isinstance(value, bool) or not 0 < days <= 3650:
+        raise SettingError(
+            f"PREVIEW_LINK_DAYS must be a number of days above 0 (at most 3650), not {value!r}"
+        )
+    return days
+
+
+_NAV_SLUG = re.compile(r"[^\s/?#%\\]{1,200}")
+MAX_NAV_LABEL = 80
+
+
+def nav_pages(value) -> list[dict]:
+    """Return NAV_PAGES as checked {"slug", "label"} entries; raise SettingError otherwise."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise SettingError(f"NAV_PAGES must be a list of {{slug, label}} entries, not {value!r}")
+    entries = []
+    for entry in value:
+        slug = entry.get("slug") if isinstance(entry, dict) else None
+        label = entry.get("label") if isinstance(entry, dict) else None
+        if not isinstance(slug, str) or not _NAV_SLUG.fullmatch(slug.strip("/")):
+            raise SettingError(f"NAV_PAGES: {entry!r} needs the slug of a page, such as 'about'")
+        if not isinstance(label, str) or not label.strip() or len(label) > MAX_NAV_LABEL:
+            raise SettingError(
+                f"NAV_PAGES: {entry!r} needs a label of 1 to {MAX_NAV_LABEL} characters"
+            )
+        entries.append({"slug": slug.strip("/"), "label": label.strip()})
+    return entries
+
+
 # Room for the multipart envelope and form fields around the files themselves.
 FORM_OVERHEAD_BYTES = 1024 * 1024
 
@@ -233,6 +275,8 @@ def configure(app, test_config: dict | None) -> None:
     )
     # Checked at start-up: a bad value must stop the app, not reach every page's header.
     app.config["SITE_IMAGE_SOURCES"] = image_sources(app.config["SITE_IMAGE_SOURCES"])
+    app.config["PREVIEW_LINK_DAYS"] = preview_link_days(app.config["PREVIEW_LINK_DAYS"])
+    app.config["NAV_PAGES"] = nav_pages(app.config["NAV_PAGES"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -19,16 +19,23 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from . import clock
 from .content.katexfonts import used_fonts
 from .extensions import db
 
 DRAFT = "draft"
 PUBLISHED = "published"
+# Article.kind: an article in the stream, or a standalone page (About, Links) beside it.
+ARTICLE = "article"
+PAGE = "page"
 
 
 def utcnow() -> datetime:
-    """Return the current time as naive UTC, the form every timestamp is stored in."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Return the current time as naive UTC, the form every timestamp is stored in.
+
+    Read from the site's clock (clock.py), which tests may stop or move.
+    """
+    return clock.now()
 
 
 article_tags = Table(
@@ -100,6 +107,9 @@ class Article(db.Model):
         Index("ix_articles_home", "pinned", "status", "deleted_at", "updated_at", "id"),
         # An upload matches an article by its title when slug and file name do not.
         Index("ix_articles_title", "title"),
+        # The few standalone pages: found by kind alone, among the hidden rows of the
+        # fingerprint (services/navigation.py) and in the admin's Pages section.
+        Index("ix_articles_kind", "kind", "status", "deleted_at"),
     )
 
     # Small columns first, big text last: SQLite stores a row's columns in order and reads
@@ -109,6 +119,8 @@ class Article(db.Model):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
+    # ARTICLE or PAGE, from the front matter's `type: page`: pages stay out of the stream.
+    kind: Mapped[str] = mapped_column(String(16), default=ARTICLE, server_default=ARTICLE)
     lang: Mapped[str] = mapped_column(String(35), default="en")
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     reading_minutes: Mapped[int] = mapped_column(Integer, default=1)
@@ -135,6 +147,11 @@ class Article(db.Model):
     pin_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The card's and OpenGraph image: a /media/ address or a remote https URL, or None.
     cover_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    # The private preview link of a draft or scheduled article (services/preview_links.py):
+    # the secret its signature depends on and when it was issued. A new link replaces the
+    # secret and revoking clears it, so that every older link stops working at once.
+    preview_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    preview_issued_at: Mapped[datetime | None] = mapped_column(default=None)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     front_matter: Mapped[dict] = mapped_column(JSON, default=dict)
     toc_html: Mapped[str] = mapped_column(Text, default="")
@@ -157,8 +174,24 @@ class Article(db.Model):
 
     @property
     def is_published(self) -> bool:
-        """Tell whether readers may see the article."""
-        return self.status == PUBLISHED and self.deleted_at is None
+        """Tell whether readers may see the article: published, due, not in the trash."""
+        return self.status == PUBLISHED and self.deleted_at is None and not self.is_scheduled
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Tell whether the article is published with a date still to come (hidden till then)."""
+        moment = self.published_at
+        return self.status == PUBLISHED and moment is not None and moment > utcnow()
+
+    @property
+    def is_page(self) -> bool:
+        """Tell whether this is a standalone page (/pages/<slug>/), not an article."""
+        return self.kind == PAGE
+
+    @property
+    def reader_endpoint(self) -> str:
+        """Return the endpoint of the reader's page for it: an article's or a page's."""
+        return "blog.page" if self.kind == PAGE else "blog.article"
 
     @property
     def has_math(self) -> bool:

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, request
 from flask_login import current_user
 
 from ..extensions import login_manager
+from ..services.preview_links import current_link
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,6 +36,7 @@ from . import (  # noqa: E402, F401
     articles,
     auth,
     jobs,
+    preview_links,
     revisions,
     tokens,
     transfer,
@@ -45,4 +47,5 @@ from . import (  # noqa: E402, F401
 def init_app(app: Flask) -> None:
     """Set up Flask-Login and register the admin blueprint."""
     auth.init_login(app)
+    app.jinja_env.globals["preview_link"] = current_link
     app.register_blueprint(bp)

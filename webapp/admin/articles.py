@@ -9,10 +9,11 @@ from flask_babel import ngettext
 from ..content.budget import RenderTooSlow
 from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, TooLongError
-from ..models import PUBLISHED, Article
+from ..models import ARTICLE, PAGE, PUBLISHED, Article
 from ..services import authoring
 from ..services.preview import build_preview, stored_preview
 from ..web.htmx import wants_fragment
+from ..web.options import asks_minor
 from ..web.reasons import translate_report_text
 from . import bp
 from .auth import safe_next
@@ -46,11 +47,24 @@ def index():
 @bp.get("/articles")
 def articles():
     """List every article with its status and dates, filtered by title; htmx gets the table."""
+    return article_list(ARTICLE)
+
+
+@bp.get("/pages")
+def pages():
+    """List the standalone pages (front matter `type: page`) like the articles."""
+    return article_list(PAGE)
+
+
+def article_list(kind: str):
+    """Serve the Articles or the Pages section: the whole page, or the table for htmx."""
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
-    table = authoring.list_articles(query, status, request.args.get("page", 1, type=int))
+    page = request.args.get("page", 1, type=int)
+    table = authoring.list_articles(query, status, page, kind=kind)
     template = "admin/_article_table.html" if wants_fragment() else "admin/articles.html"
-    response = make_response(render_template(template, table=table, query=query, status=status))
+    context = {"table": table, "query": query, "status": status, "kind": kind}
+    response = make_response(render_template(template, **context))
     # The same URL answers with the table alone or the whole page, depending on HX-Request.
     response.vary.add("HX-Request")
     return response
@@ -68,10 +82,16 @@ def edit(article_id: int):
         preview = build_preview(source, article)
         return render_template("admin/edit.html", article=article, source=source, preview=preview)
     try:
-        result = authoring.save_source(article, source)
+        result = authoring.save_source(article, source, minor=asks_minor(request.form))
     except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow) as error:
         message = authoring.describe_source_error(error) + " " + _("Nothing was saved.")
-        page = render_template("admin/edit.html", article=article, source=source, error=message)
+        page = render_template(
+            "admin/edit.html",
+            article=article,
+            source=source,
+            error=message,
+            minor=asks_minor(request.form),
+        )
         return page, 422
     if result.outcome == authoring.UNCHANGED:
         flash(_("No changes to save: the source is the same as the current version."))

@@ -16,7 +16,7 @@ from ..services.authoring import normalise_newlines
 from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
 from ..services.publishing import OUTCOMES, REJECTED, FetchBudget, Publisher
 from ..services.tokens import authenticate_token
-from ..web.options import asks_localized
+from ..web.options import asks_localized, asks_minor
 from ..web.reasons import translate_report_text
 from . import bp, json_error
 
@@ -118,12 +118,15 @@ def publish_articles():
     limits = UploadLimits.from_config(current_app.config)
     # A form field, or a query parameter when the body is the Markdown or the zip itself.
     localize = asks_localized(request.form) or asks_localized(request.args)
+    # minor=true: updated articles keep their date and their place in LATEST UPDATES.
+    minor = asks_minor(request.form) or asks_minor(request.args)
     try:
-        job = jobs.start_upload(files, pasted, token.user_id, localize_images=localize)
+        job = jobs.start_upload(files, pasted, token.user_id, localize_images=localize, minor=minor)
         if job is not None:
             return job_answer(job, 202)
         fetch = FetchBudget.for_request(current_app.config) if localize else None
-        results = ingest_files(files, pasted, limits=limits, publisher=Publisher(fetch=fetch))
+        publisher = Publisher(fetch=fetch, minor=minor)
+        results = ingest_files(files, pasted, limits=limits, publisher=publisher)
     except UploadTooLarge as error:
         return json_error(413, translate_report_text(str(error)))
     status = 422 if results and all(r.outcome == REJECTED for r in results) else 200

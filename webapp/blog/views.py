@@ -22,6 +22,7 @@ from ..config import site_timezone
 from ..extensions import db
 from ..models import Article
 from ..services import browse, listing, navigation, notes, taxonomy
+from ..services import standalone as standalone_pages
 from ..share import site_root
 from ..web.htmx import wants_fragment
 from ..web.http_cache import reader_response
@@ -244,6 +245,9 @@ def article(slug: str):
     """Show one published article from its stored HTML (never re-rendered on a read)."""
     stamp = navigation.page_stamp(slug)
     if stamp is None:
+        if standalone_pages.is_visible_page(slug):
+            # A link made as if the page were an article (an upload's result, say).
+            return redirect(url_for("blog.page", slug=slug))
         abort(404)
     # The article's own dates, the visible set's fingerprint for its neighbours' links, and
     # the address its canonical and share links start from (the request's own address when
@@ -252,8 +256,12 @@ def article(slug: str):
     return reader_response(cached_page(key, lambda: render_article(load_article(stamp.id))))
 
 
-def render_article(found: Article) -> str:
-    """Render an article page with its previous, next and related articles."""
+def render_article(found: Article, *, preview: bool = False) -> str:
+    """Render an article page with its previous, next and related articles.
+
+    A `preview` (a draft or scheduled article, opened by its private link) says so, and
+    asks search engines to leave it alone.
+    """
     previous, following = navigation.neighbours(found)
     return render_template(
         "blog/article.html",
@@ -261,6 +269,7 @@ def render_article(found: Article) -> str:
         previous=previous,
         following=following,
         related=navigation.related(found),
+        preview=preview,
     )
 
 
@@ -292,3 +301,8 @@ def note(name: str):
 def media(filename: str):
     """Serve a stored image; names are content hashes, so they never change."""
     return media_response(filename)
+
+
+# The preview and standalone pages attach themselves to bp (they need the helpers above).
+from . import preview as preview_page  # noqa: E402, F401
+from . import standalone  # noqa: E402, F401

@@ -49,6 +49,8 @@ COVER_KEYS = (
 # Keys pinning an article: Hexo's top (hexo-generator-index-pin-top) and sticky
 # (hexo-generator-index), and pinned.
 PIN_KEYS = ("top", "sticky", "pinned")
+# What a document is: an article in the stream, or a standalone page (front matter type).
+ARTICLE_KIND, PAGE_KIND = "article", "page"
 _YES = frozenset({"true", "yes", "on", "y"})
 _NO = frozenset({"false", "no", "off", "n", ""})
 
@@ -78,6 +80,8 @@ class ArticleMeta:
     pin: int = 0
     cover: str | None = None  # the image reference or URL as written
     cover_alt: str | None = None
+    # "page" for a standalone page (`type: page`: About, Links), else "article".
+    kind: str = ARTICLE_KIND
 
 
 def parse_date(value: object, tz: ZoneInfo, field: str = "date") -> dt.datetime:
@@ -254,7 +258,20 @@ def normalise(meta: dict, tz: ZoneInfo) -> ArticleMeta:
     result.lang = str(lang) if lang is not None else None
     result.pin = pin_order(meta)
     result.cover, result.cover_alt = cover_image(meta)
+    result.kind = document_kind(meta)
     return result
+
+
+def document_kind(meta: dict) -> str:
+    """Return "page" for `type: page` in the front matter, else "article".
+
+    Only that value: themes use type for other things (NexT's `type: tags` marks the tag
+    cloud's page), which stay articles here.
+    """
+    value = meta.get("type")
+    return (
+        PAGE_KIND if isinstance(value, str) and value.strip().lower() == PAGE_KIND else ARTICLE_KIND
+    )
 
 
 def check_lengths(title: str, meta: ArticleMeta) -> None:

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified
 
+from .. import clock
 from ..content.feedhtml import absolutize, xml_safe
 from ..i18n import current_language
 from ..services import listing, syndication, taxonomy
@@ -106,7 +107,7 @@ def render_feed(kind: str, criteria: list, title: str, description: str, page_ur
             feed_description=description,
             feed_url=site_root() + request.path.lstrip("/"),
             page_url=page_url,
-            updated=stamp.last_modified or datetime.now(UTC),
+            updated=stamp.last_modified or clock.now().replace(tzinfo=UTC),
             author=site_author(),
         )
 
@@ -194,7 +195,7 @@ def render_sitemap(part: int | None):
     def build() -> str:
         articles = syndication.visible_count()
         if not articles:
-            return _urlset([])
+            return _urlset(syndication.sitemap_pages())  # the standalone pages, if any
         if articles <= limit:
             pages = syndication.sitemap_pages()
             if len(pages) + articles <= limit:

@@ -39,12 +39,13 @@ def start_upload(
     *,
     always: bool = False,
     localize_images: bool = False,
+    minor: bool = False,
 ) -> Job | None:
     """Store a big upload as a queued job and hand it to the workers; return the job.
 
     An upload of at most BACKGROUND_AFTER_DOCUMENTS documents is left to the request
     (None), unless `always`. Raises UploadTooLarge first, as a request would, so nothing
-    over the limits is kept. The job keeps `localize_images` for its worker.
+    over the limits is kept. The job keeps `localize_images` and `minor` for its worker.
     """
     documents = count_documents(files, pasted)
     if documents <= int(current_app.config["BACKGROUND_AFTER_DOCUMENTS"]) and not always:
@@ -52,7 +53,8 @@ def start_upload(
     check_limits(files, pasted, UploadLimits.from_config(current_app.config))
     job = records.create_job(UPLOAD, describe_upload(files, pasted), documents, user_id)
     try:
-        inputs.save_upload(job.id, files, pasted, {inputs.LOCALIZE: localize_images})
+        options = {inputs.LOCALIZE: localize_images, inputs.MINOR: minor}
+        inputs.save_upload(job.id, files, pasted, options)
     except BaseException:
         inputs.discard(job.id)
         records.delete_job(job.id)

@@ -4,7 +4,7 @@ An export job's zip is written to instance/exports/<id>.zip and kept with the jo
 
     upload.json      {"files": [{"name": "posts.zip", "stored": "files/0"}, …],
                       "pasted": true|false}  or  {"path": "/home/me/blog/source/_posts"},
-                      each with "options": {"localize_images": true|false}
+                      each with "options": {"localize_images": true|false, "minor": …}
                      or  {"export": {"revisions": true}}
     restore.zip      an export zip uploaded to be restored (its "path")
     files/<n>        each document or zip, under its position in the upload
@@ -28,6 +28,7 @@ MANIFEST = "upload.json"
 RESTORE_ZIP = "restore.zip"
 # The option that has a job copy remote images into the site.
 LOCALIZE = "localize_images"
+MINOR = "minor"  # updates keep their date (a minor edit)
 
 
 class MissingInput(ValueError):

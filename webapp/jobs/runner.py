@@ -99,6 +99,7 @@ def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
         batch_size=int(current_app.config["JOB_BATCH_SIZE"]),
         on_batch=on_batch,
         fetch=fetch,
+        minor=bool(inputs.options(job.id).get(inputs.MINOR)),
     )
     path = inputs.import_path(job.id)
     if path is not None:

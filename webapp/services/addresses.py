@@ -20,7 +20,7 @@ from werkzeug.routing import RequestRedirect
 from ..content.messages import N_
 from ..content.permalinks import AUTHOR, AddressError, clean_address
 from ..extensions import db
-from ..models import PUBLISHED, Article, ArticleAddress
+from ..models import PUBLISHED, Article, ArticleAddress, utcnow
 
 # Paths below which this site answers itself, whatever follows.
 RESERVED_PREFIXES = ("admin", "api", "static", "media")
@@ -183,5 +183,6 @@ def published_slug_at(path: str) -> str | None:
             ArticleAddress.path == cleaned,
             Article.status == PUBLISHED,
             Article.deleted_at.is_(None),
+            Article.published_at <= utcnow(),
         )
     )

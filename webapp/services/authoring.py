@@ -24,15 +24,18 @@ from .assets import media_prefix
 from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
 from .publishing.links import note_links
 from .publishing.single import ATTEMPTS
-from .publishing.writer import RETRYABLE, category_for
+from .publishing.writer import RETRYABLE, category_for, keep_schedule
 from .search.indexer import remove_documents
 
 PAGE_SIZE = 50
 # The origin of the address an article had before its slug changed.
 EARLIER_SLUG = "earlier slug"
 STATUSES = (DRAFT, PUBLISHED)
+# Not a stored status: published with a date still to come (the article list's filter).
+SCHEDULED = "scheduled"
 TABLE_COLUMNS = (
     Article.id,
+    Article.kind,
     Article.slug,
     Article.title,
     Article.status,
@@ -85,14 +88,28 @@ def normalise_newlines(text: str) -> str:
 
 
 def list_articles(
-    query: str = "", status: str | None = None, page: int = 1, *, trashed: bool = False
+    query: str = "",
+    status: str | None = None,
+    page: int = 1,
+    *,
+    trashed: bool = False,
+    kind: str | None = None,
 ) -> ArticleTable:
-    """Return a page of articles (or of the trash) whose title contains `query`."""
+    """Return a page of articles (or of the trash) whose title contains `query`.
+
+    `kind` keeps articles or standalone pages only (the admin's Articles and Pages).
+    """
     criteria = [Article.deleted_at.is_not(None) if trashed else Article.deleted_at.is_(None)]
+    if kind is not None:
+        criteria.append(Article.kind == kind)
     if query.strip():
         criteria.append(Article.title.icontains(query.strip(), autoescape=True))
-    if status in STATUSES:
-        criteria.append(Article.status == status)
+    if status == PUBLISHED:
+        criteria += [Article.status == PUBLISHED, Article.published_at <= utcnow()]
+    elif status == DRAFT:
+        criteria.append(Article.status == DRAFT)
+    elif status == SCHEDULED:
+        criteria += [Article.status == PUBLISHED, Article.published_at > utcnow()]
     total = db.session.scalar(select(func.count(Article.id)).where(*criteria)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
@@ -142,7 +159,7 @@ def _slug_is_free(slug: str, article: Article) -> bool:
     return owner is None or owner == article.id
 
 
-def save_source(article: Article, text: str) -> SaveResult:
+def save_source(article: Article, text: str, *, minor: bool = False) -> SaveResult:
     """Store an edited source as the article's current version and a new revision; commit.
 
     The article keeps its identity: its slug changes only to a new front matter slug that
@@ -151,20 +168,21 @@ def save_source(article: Article, text: str) -> SaveResult:
     Broken front matter raises (FrontMatterError, MetadataError, TooLongError) before
     anything changes, and so does a body over the render budget (RenderTooSlow). A job
     updating the article at the same moment goes first: the save then reads the article
-    again and is stored on top (both stay in the history).
+    again and is stored on top (both stay in the history). A `minor` edit (a typo fixed)
+    keeps the article's update date, so it stays where it is in LATEST UPDATES.
     """
     text = normalise_newlines(text)
     source = parse_source(text, filename=article.source_filename, timezone=site_timezone())
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _save_once(article, source)
+            return _save_once(article, source, minor)
         except RETRYABLE:
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
-def _save_once(article: Article, source: Source) -> SaveResult:
+def _save_once(article: Article, source: Source, minor: bool) -> SaveResult:
     if source.digest == article.source_hash:
         return SaveResult(UNCHANGED)
     warnings: list[str] = []
@@ -172,7 +190,7 @@ def _save_once(article: Article, source: Source) -> SaveResult:
     notes = note_links(source.body)
     prepared = prepare(Task(source, linked_images(article), media_prefix(), notes=notes))
     now = utcnow()
-    with ArticleWriter() as writer:
+    with ArticleWriter(minor=minor) as writer:
         writer.claim(article)
         meta = source.meta
         earlier = addresses.own_address(article)
@@ -188,7 +206,9 @@ def _save_once(article: Article, source: Source) -> SaveResult:
         article.status = status_after_edit(article, meta.draft, was_draft)
         if meta.date:
             article.published_at = meta.date
-        article.updated_at = now
+        if not minor:
+            article.updated_at = now
+        keep_schedule(article, now)
         writer.place(article, category_for(source, article), meta.tags)
         writer.write(article, prepared, revisions=[(source.text, now)])
         # Links to the old slug keep working; so do addresses the front matter names.
@@ -244,7 +264,9 @@ def set_status(article: Article, status: str) -> None:
     if status not in STATUSES or article.status == status:
         return
     if status == PUBLISHED:
-        article.updated_at = utcnow()
+        now = utcnow()
+        article.updated_at = now
+        keep_schedule(article, now)
     article.status = status
     db.session.commit()
 

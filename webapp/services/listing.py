@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, false, func, or_, select, true
 
 from ..extensions import db
-from ..models import PUBLISHED, Article, Category, Tag, article_tags
+from ..models import ARTICLE, PAGE, PUBLISHED, Article, Category, Tag, article_tags, utcnow
 from .taxonomy import descendant_ids
 
 EPOCH = datetime(1970, 1, 1)
@@ -141,9 +141,22 @@ def newest_first(order: Order = Order.UPDATED) -> tuple:
     )
 
 
-def everything() -> list:
-    """Return the criteria of the main listing: every published article not in the trash."""
-    return [Article.status == PUBLISHED, Article.deleted_at.is_(None)]
+def everything(now=None) -> list:
+    """Return the criteria of the main listing: every published article due and not in the trash.
+
+    An article dated after `now` (the site clock's present when None; a bind parameter in a
+    statement built once) is scheduled: it appears when its date comes, on the first read
+    after it, since every read compares with the clock. Standalone pages (About) are not
+    in the stream either. Date and kind filter rows the listing reads anyway; the index
+    still gives the order.
+    """
+    moment = utcnow() if now is None else now
+    return [
+        Article.status == PUBLISHED,
+        Article.deleted_at.is_(None),
+        Article.published_at <= moment,
+        Article.kind == ARTICLE,
+    ]
 
 
 def unpinned() -> list:
@@ -162,16 +175,25 @@ def pinned_cards() -> list[Card]:
     return [replace(card, pinned=True) for card in cards_from_rows(rows)]
 
 
-def hidden():
-    """Return the criterion of what `everything()` leaves out: drafts and the trash.
+def hidden(now=None):
+    """Return the criterion of what `everything(now)` leaves out: drafts, trash, scheduled
+    articles and standalone pages.
 
-    Written as three index ranges (status below or above "published", or published with a
-    deleted_at), so the database reads only the hidden rows, not every visible one.
+    Written as index ranges (status below or above "published", published with a
+    deleted_at, published and dated after now on ix_articles_published, pages on
+    ix_articles_kind), so the database reads only the hidden rows, not every visible one.
     """
+    moment = utcnow() if now is None else now
     return or_(
         Article.status < PUBLISHED,
         Article.status > PUBLISHED,
         and_(Article.status == PUBLISHED, Article.deleted_at.is_not(None)),
+        and_(
+            Article.status == PUBLISHED,
+            Article.deleted_at.is_(None),
+            Article.published_at > moment,
+        ),
+        Article.kind == PAGE,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
+    DateTime,
     Row,
     Select,
     and_,
@@ -29,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Article, Category, article_tags
+from ..models import Article, Category, Revision, article_tags, utcnow
 from .listing import Order, everything, hidden, newest_first
 
 RELATED_LIMIT = 5
@@ -65,44 +66,59 @@ class ArticleLink:
 def page_stamp(slug: str) -> Row | None:
     """Return an article's id and dates plus a fingerprint of the visible set, or None.
 
-    The fingerprint is the latest update among visible articles, the highest id of all, and
-    the number and id sum of the hidden ones (drafts and trash). Publishing (a new row or a
-    draft), editing, unpublishing, trashing and restoring each move one of them, and nothing
-    else changes which articles readers see: every way out of the visible set goes through
-    the drafts or the trash. Counting the visible articles instead would say the same but
-    read every entry of an index on each request (2.5 ms at 10,000 articles on SQLite);
-    these are seeks, plus a walk over the usually few hidden rows.
+    The fingerprint is the latest update among visible articles, the highest id of all, the
+    newest revision (a minor edit moves no date), and the number and id sum of the hidden
+    ones (drafts, trash, scheduled). Publishing (a new
+    row or a draft), editing, unpublishing, trashing, restoring and a scheduled date passing
+    each move one of them, and nothing else changes which articles readers see: every way
+    in or out of the visible set goes through the hidden rows. Counting the visible articles
+    instead would say the same but read every entry of an index on each request (2.5 ms at
+    10,000 articles on SQLite); these are seeks, plus a walk over the usually few hidden rows.
     """
-    return db.session.execute(_stamp_statement(), {"slug": slug}).first()
+    values = {"slug": slug, "now": utcnow()}
+    return db.session.execute(_stamp_statement(), values).first()
 
 
 def site_fingerprint() -> tuple:
-    """Return the visible set's fingerprint alone (see page_stamp), for listing pages."""
-    return tuple(db.session.execute(_fingerprint_statement()).one())
+    """Return the visible set's fingerprint alone (see page_stamp), for listing pages.
+
+    A scheduled article that comes due leaves the hidden rows, so the fingerprint moves at
+    its time with no write: cached pages, their entity tags and feeds follow.
+    """
+    return tuple(db.session.execute(_fingerprint_statement(), {"now": utcnow()}).one())
 
 
-def _fingerprint_parts():
-    """Return the fingerprint's columns and the subquery they join."""
+def _now_parameter():
+    """Return the reader's present as a bind parameter: the statements are built once."""
+    return bindparam("now", type_=DateTime())
+
+
+def _fingerprint_parts(now):
+    """Return the fingerprint's columns and the subquery they join, as seen at `now`."""
     # correlate(None): each subquery reads the whole table, not an outer query's row.
     # The newest visible update, as the top entry of ix_articles_listing in its own order:
     # PostgreSQL does not take max() from that index (deleted_at IS NULL is no equality to
     # it) and read all of another one instead, 55 ms per page at 100,000 articles.
     latest = (
         select(Article.updated_at)
-        .where(*everything())
+        .where(*everything(now))
         .order_by(*newest_first())
         .limit(1)
         .correlate(None)
     )
     newest = select(func.max(Article.id)).correlate(None)
+    # Every saved source adds a revision, a minor edit too, which moves no update date
+    # but may change a card's title or excerpt: the newest revision is a seek on its key.
+    saved = select(func.max(Revision.id)).correlate(None)
     gone = (
         select(func.count().label("hidden"), func.sum(Article.id).label("hidden_ids"))
-        .where(hidden())
+        .where(hidden(now))
         .subquery("gone")
     )
     columns = (
         latest.scalar_subquery().label("latest"),
         newest.scalar_subquery().label("newest"),
+        saved.scalar_subquery().label("saved"),
         gone.c.hidden,
         gone.c.hidden_ids,
     )
@@ -112,18 +128,19 @@ def _fingerprint_parts():
 @cache
 def _fingerprint_statement() -> Select:
     """Build the fingerprint query once: it runs on every listing request."""
-    columns, gone = _fingerprint_parts()
+    columns, gone = _fingerprint_parts(_now_parameter())
     return select(*columns).select_from(gone)
 
 
 @cache
 def _stamp_statement() -> Select:
     """Build the stamp query once: it runs on every article request, cached page or not."""
-    columns, gone = _fingerprint_parts()
+    now = _now_parameter()
+    columns, gone = _fingerprint_parts(now)
     return (
         select(Article.id, Article.rendered_at, Article.updated_at, Article.published_at, *columns)
         .join(gone, true())
-        .where(Article.slug == bindparam("slug"), *everything())
+        .where(Article.slug == bindparam("slug"), *everything(now))
     )
 
 

@@ -68,7 +68,7 @@ def find_articles(names: Iterable[str]) -> dict[str, Article]:
 def find_note(name: str) -> Article | None:
     """Return the published article a note name means, or None."""
     article = find_articles([name]).get(note_key(name))
-    if article is None or article.status != PUBLISHED:
+    if article is None or article.status != PUBLISHED or article.is_scheduled:
         return None
     return article
 

@@ -16,6 +16,8 @@ from ..models import Article, Category, Tag, article_tags
 from .browse import local_months
 from .listing import Order, everything, newest_first
 from .navigation import site_fingerprint
+from .standalone import pages_stamp
+from .standalone import sitemap_pages as standalone_pages
 
 FEED_SIZE = 20
 
@@ -132,14 +134,17 @@ def feed_items(stamp: Stamp) -> list[FeedItem]:
 
 
 def sitemap_stamp() -> Stamp:
-    """Return the stamp of the sitemap: the visible set's fingerprint (navigation.py).
+    """Return the stamp of the sitemap: the visible set's fingerprint (navigation.py) and
+    the standalone pages' count and newest update.
 
     It moves whenever an article is published, edited, unpublished, trashed or restored,
     from index seeks alone. The time zone is part of it because the archive's months are
     cut in that zone.
     """
     fingerprint = site_fingerprint()
-    return Stamp((*fingerprint, str(site_timezone())), _aware(fingerprint[0]))
+    pages, newest_page = pages_stamp()
+    latest = max((moment for moment in (fingerprint[0], newest_page) if moment), default=None)
+    return Stamp((*fingerprint, pages, newest_page, str(site_timezone())), _aware(latest))
 
 
 def visible_count() -> int:
@@ -149,14 +154,17 @@ def visible_count() -> int:
 
 def sitemap_pages() -> list[SitemapEntry]:
     """Return every page a reader can reach but the articles: home, the category, tag and
-    archive overviews, and categories, tags and archive months with visible articles, each
-    with the time its content last changed. Empty when no article is visible."""
+    archive overviews, categories, tags and archive months with visible articles, and the
+    standalone pages (About), each with the time its content last changed."""
+    pages = [
+        SitemapEntry("blog.page", {"slug": row.slug}, row.updated_at) for row in standalone_pages()
+    ]
     visible = everything()
     dates = db.session.execute(
         select(Article.published_at, Article.updated_at).where(*visible)
     ).all()
     if not dates:
-        return []
+        return pages
     newest = max(row.updated_at for row in dates)
     entries = [SitemapEntry("blog.index", {}, newest)]
 
@@ -197,7 +205,7 @@ def sitemap_pages() -> list[SitemapEntry]:
     if tags:
         entries.append(SitemapEntry("blog.tags", {}, newest))
     entries.append(SitemapEntry("blog.archive", {}, newest))
-    return entries + _archive_month_entries(dates)
+    return entries + _archive_month_entries(dates) + pages
 
 
 def sitemap_pages_bound() -> int:
@@ -217,11 +225,11 @@ def sitemap_pages_bound() -> int:
         .limit(1)
     )
     if first is None:
-        return 0
+        return pages_stamp()[0]
     months = (last.year - first.year) * 12 + last.month - first.month + 2
     categories = db.session.scalar(select(func.count(Category.id))) or 0
     tags = db.session.scalar(select(func.count(Tag.id))) or 0
-    return 4 + categories + tags + months
+    return 4 + categories + tags + months + pages_stamp()[0]
 
 
 def sitemap_articles(offset: int, limit: int) -> list[SitemapEntry]:

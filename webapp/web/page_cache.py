@@ -15,11 +15,12 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 
 import brotli
 from flask import Response, current_app, request
 
+from .. import clock
 from ..i18n import current_language
 
 # A reader pays for a cache miss, and a listing misses after every publish. Measured on a
@@ -44,7 +45,9 @@ class CachedPage:
     def __init__(self, html: str):
         self._bodies: dict[str | None, bytes] = {None: html.encode("utf-8")}
         self.etag = hashlib.sha256(self._bodies[None]).hexdigest()[:32]
-        self.stored_at = datetime.now(UTC).replace(microsecond=0)
+        # The site clock's time: a scheduled article shows at its time, and the page then
+        # built is dated from then on.
+        self.stored_at = clock.now().replace(microsecond=0, tzinfo=UTC)
 
     def body(self, encoding: str | None) -> bytes:
         """Return the page in an encoding (None: uncompressed), compressing it once."""

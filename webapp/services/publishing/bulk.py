@@ -33,7 +33,7 @@ from .links import note_links
 from .pool import RenderPool
 from .prepare import Prepared, Task, prepare
 from .remote import FetchBudget, FetchPlan
-from .results import REJECTED, UNCHANGED, UPDATED, FileResult
+from .results import REJECTED, SCHEDULED, UNCHANGED, UPDATED, FileResult
 from .single import ATTEMPTS, PublishResult, publish_source
 from .writer import RETRYABLE, ArticleWriter, find_article, is_unchanged, linked_images
 
@@ -112,6 +112,8 @@ class Publisher:
     fetch: FetchBudget | None = None
     # Ids of the articles this run wrote: a title alone never matches them again.
     touched: set[int] = field(default_factory=set)
+    # Minor edits: updated articles keep their date and their place in LATEST UPDATES.
+    minor: bool = False
 
     def run(self, entries: Iterable[Refusal | Document]) -> Iterator[FileResult]:
         """Publish every entry; yield the results in order, each batch once committed."""
@@ -141,7 +143,7 @@ class Publisher:
     def report(self, results: list[FileResult]) -> None:
         """Pass results that saved no article (unused files, failures) to on_batch; commit."""
         if results and self.on_batch:
-            with ArticleWriter():
+            with ArticleWriter(minor=self.minor):
                 self.on_batch(results)
 
     def attach(self, images: dict[str, bytes]) -> list[Attached]:
@@ -152,7 +154,7 @@ class Publisher:
         """
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                with ArticleWriter() as writer:
+                with ArticleWriter(minor=self.minor) as writer:
                     attached = attach_images(writer, images)
                     if self.on_batch:
                         self.on_batch([attached_result(item) for item in attached])
@@ -236,7 +238,7 @@ class Publisher:
         """Write a batch in one transaction; on failure, its documents one at a time."""
         touched = set(self.touched)  # kept only if the batch commits
         try:
-            with ArticleWriter() as writer:
+            with ArticleWriter(minor=self.minor) as writer:
                 results = [self._write_one(writer, staged, touched) for staged in batch]
                 if self.on_batch:
                     self.on_batch(results)
@@ -252,7 +254,7 @@ class Publisher:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 touched = set(self.touched)
-                with ArticleWriter() as writer:
+                with ArticleWriter(minor=self.minor) as writer:
                     result = self._write_one(writer, staged, touched)
                     if self.on_batch:
                         self.on_batch([result])
@@ -339,7 +341,8 @@ def _result(name: str, published: PublishResult) -> FileResult:
         published.outcome,
         slug=article.slug,
         title=article.title,
-        status=article.status,
+        # A published article dated later is reported as scheduled: it has no page yet.
+        status=SCHEDULED if article.is_scheduled else article.status,
         warnings=list(published.warnings),
         images=list(published.remote_notes),
     )

@@ -108,7 +108,7 @@ def note_links(
     for target in targets:
         key = note_key(target)
         article = existing.get(key)
-        if article is not None and article.status == PUBLISHED:
+        if article is not None and article.status == PUBLISHED and not article.is_scheduled:
             addresses[target] = article_address(article)
             continue
         name = bundle.by_name(key) or (own if own and note_key(own) == key else None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+# A result's status besides "draft" and "published": published, but dated later.
+SCHEDULED = "scheduled"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
 
 
@@ -17,7 +19,7 @@ class FileResult:
     reason: str | None = None  # plain words: why it was rejected, or what an image changed
     slug: str | None = None
     title: str | None = None
-    status: str | None = None  # "draft" or "published" for saved files
+    status: str | None = None  # "draft", "published" or "scheduled" for saved files
     warnings: list[str] = field(default_factory=list)
     # Its remote images: which were copied into the site, which stay remote and why.
     images: list[str] = field(default_factory=list)

@@ -203,10 +203,36 @@ def is_unchanged(article: Article | None, source: Source) -> bool:
     )
 
 
+def reschedule(article: Article, date: datetime | None, now: datetime) -> None:
+    """Give an existing article the front matter's date when it schedules or reschedules it.
+
+    A date still to come schedules the article (readers see it then); an article still
+    waiting for its date takes the new one, past or future. A published article's date
+    otherwise stays where it is: re-uploading a note does not move it in the archive.
+    """
+    if date is None or date == article.published_at:
+        return
+    if date > now or article.published_at > now:
+        article.published_at = date
+
+
+def keep_schedule(article: Article, now: datetime) -> None:
+    """Date a scheduled article's last update no earlier than its publication.
+
+    LATEST UPDATES is ordered by the update: an article saved today for next week must
+    come in at the top next week, not below everything written in between.
+    """
+    if article.published_at is not None and article.published_at > now:
+        article.updated_at = max(article.updated_at or now, article.published_at)
+
+
 class ArticleWriter:
     """Writes rendered documents into articles; commit() stores them all, or nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, minor: bool = False) -> None:
+        # Minor edits (a typo fixed): updates keep their date, so the article stays where
+        # it is in LATEST UPDATES; the revision is recorded all the same.
+        self.minor = minor
         self.written: list[str] = []  # names of image files created, removed on rollback
         self.indexed: list[tuple[Article, SearchFields]] = []
         self.taxonomy = Taxonomy()
@@ -247,7 +273,7 @@ class ArticleWriter:
 
         The caller has found the article and seen that the document changes it. The front
         matter decides the status, category and tags; a new article takes its dates from
-        the front matter too, an updated one moves to now.
+        the front matter too, an updated one moves to now (unless the writer is minor).
         """
         self.begin()
         source = prepared.source
@@ -261,11 +287,13 @@ class ArticleWriter:
             article.published_at = source.meta.date or now
             article.updated_at = source.meta.updated or source.meta.date or now
         else:
-            if article.source_hash != source.digest:
+            if article.source_hash != source.digest and not self.minor:
                 article.updated_at = now
+            reschedule(article, source.meta.date, now)
             if filename:
                 # A renamed file keeps its article; the next upload finds it by the new name.
                 article.source_filename = filename
+        keep_schedule(article, now)
         article.status = DRAFT if source.meta.draft else PUBLISHED
         article.deleted_at = None
         self.place(article, category_for(source, article), source.meta.tags)
@@ -300,6 +328,7 @@ class ArticleWriter:
         article.excerpt = rendered.excerpt
         article.lang = rendered.lang
         article.word_count, article.reading_minutes = rendered.word_count, rendered.reading_minutes
+        article.kind = source.meta.kind
         article.pinned = source.meta.pin > 0
         article.pin_order = source.meta.pin
         article.cover_url = prepared.cover_url
