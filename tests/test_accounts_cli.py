@@ -1,11 +1,10 @@
-"""flask create-admin, set-password and create-token."""
+"""flask create-user, create-admin, set-password and create-token."""
 
 from __future__ import annotations
 
 import hashlib
 
 import pytest
-
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 

@@ -366,9 +366,7 @@ def test_commands_on_a_fresh_database_create_it_versioned(empty, runner, args):
         assert differences(connection, db.metadata) == []
 
 
-def test_upgrade_makes_existing_accounts_admins_and_their_articles_the_first_admins(
-    empty, runner
-):
+def test_upgrade_makes_existing_accounts_admins_and_their_articles_the_first_admins(empty, runner):
     with empty.app_context(), db.engine.begin() as connection:
         build_legacy_database(connection)
         users = baseline.metadata.tables["users"]
