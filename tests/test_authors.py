@@ -88,6 +88,8 @@ def test_an_editor_publishes_for_the_author_the_front_matter_names(app, people, 
     ed = signed_in(app, "ed")
     upload(ed, f"---\ntitle: Guest\nslug: guest\nauthor: {named}\n---\nText.\n")
     assert author_of(app, "guest") == "bob"
+    table = ed.get("/admin/articles").get_data(as_text=True)
+    assert re.search(r'data-label="Author">Bob Builder</td>', table)
 
 
 def test_an_author_naming_nobody_here_is_told_and_keeps_the_article(app, people):
