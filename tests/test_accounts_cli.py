@@ -1,9 +1,10 @@
-"""flask create-admin, set-password and create-token."""
+"""flask create-user, create-admin, set-password and create-token."""
 
 from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -100,3 +101,50 @@ def test_create_token_prints_a_token_stored_only_as_a_hash(app, runner):
 def test_create_token_for_an_unknown_user_fails(runner):
     result = runner.invoke(args=["create-token", "ghost", "laptop"])
     assert result.exit_code == 1 and "no account" in result.output
+
+
+@pytest.mark.parametrize("role", ["admin", "editor", "author"])
+def test_create_user_gives_the_account_its_role(app, runner, role):
+    result = runner.invoke(
+        args=["create-user", "ann", "--role", role, "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Created the account 'ann' ({role})" in result.output
+    user = stored_user(app, "ann")
+    assert user.role == role and user.slug == "ann"
+    assert check_password_hash(user.password_hash, PASSWORD)
+
+
+def test_create_user_is_an_author_unless_told_and_takes_a_display_name(app, runner):
+    result = runner.invoke(
+        args=["create-user", "li.wei", "--display-name", "李 伟", "--password-stdin"],
+        input=PASSWORD,
+    )
+    assert result.exit_code == 0, result.output
+    user = stored_user(app, "li.wei")
+    assert (user.role, user.display_name, user.slug) == ("author", "李 伟", "li-wei")
+
+
+def test_create_user_refuses_an_unknown_role_by_name(app, runner):
+    result = runner.invoke(
+        args=["create-user", "ann", "--role", "owner", "--password-stdin"], input=PASSWORD
+    )
+    assert result.exit_code == 2
+    assert "'owner' is not one of 'admin', 'editor', 'author'" in result.output
+    assert stored_user(app, "ann") is None
+
+
+def test_create_user_refuses_an_existing_name_and_an_empty_password(app, runner):
+    runner.invoke(args=["create-user", "ann", "--password-stdin"], input=PASSWORD)
+    again = runner.invoke(args=["create-user", "ann", "--password-stdin"], input=PASSWORD)
+    assert again.exit_code == 1 and "The account 'ann' already exists" in again.output
+    empty = runner.invoke(args=["create-user", "bo", "--password-stdin"], input="\n")
+    assert empty.exit_code != 0 and "standard input had no password line" in empty.output
+    assert stored_user(app, "bo") is None
+
+
+def test_two_names_with_one_slug_get_two_author_pages(app, runner):
+    runner.invoke(args=["create-user", "Ann", "--password-stdin"], input=PASSWORD)
+    runner.invoke(args=["create-user", "ann", "--password-stdin"], input=PASSWORD)
+    assert stored_user(app, "Ann").slug == "ann"
+    assert stored_user(app, "ann").slug == "ann-2"

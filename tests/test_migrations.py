@@ -364,3 +364,26 @@ def test_commands_on_a_fresh_database_create_it_versioned(empty, runner, args):
     with empty.app_context(), db.engine.connect() as connection:
         assert revision(connection) == head()
         assert differences(connection, db.metadata) == []
+
+
+def test_upgrade_makes_existing_accounts_admins_and_their_articles_the_first_admins(empty, runner):
+    with empty.app_context(), db.engine.begin() as connection:
+        build_legacy_database(connection)
+        users = baseline.metadata.tables["users"]
+        connection.execute(
+            insert(users),
+            [{"username": "Bob Smith", "password_hash": "scrypt:y", "created_at": OLD_TIME}],
+        )
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with empty.app_context(), db.engine.connect() as connection:
+        accounts = connection.execute(
+            text("SELECT username, slug, role, display_name FROM users ORDER BY id")
+        ).all()
+        assert [tuple(row) for row in accounts] == [
+            ("alice", "alice", "admin", ""),
+            ("Bob Smith", "bob-smith", "admin", ""),
+        ]
+        alice = connection.scalar(text("SELECT id FROM users WHERE username = 'alice'"))
+        authors = set(connection.scalars(text("SELECT author_id FROM articles")))
+        assert authors == {alice}

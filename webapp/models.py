@@ -29,6 +29,13 @@ PUBLISHED = "published"
 ARTICLE = "article"
 PAGE = "page"
 
+# Account roles: an admin may do everything, an editor write every article (but not manage
+# accounts or the site's export and restore), an author write their own articles only.
+ADMIN = "admin"
+EDITOR = "editor"
+AUTHOR = "author"
+ROLES = (ADMIN, EDITOR, AUTHOR)
+
 
 def utcnow() -> datetime:
     """Return the current time as naive UTC, the form every timestamp is stored in.
@@ -110,6 +117,10 @@ class Article(db.Model):
         # The few standalone pages: found by kind alone, among the hidden rows of the
         # fingerprint (services/navigation.py) and in the admin's Pages section.
         Index("ix_articles_kind", "kind", "status", "deleted_at"),
+        # An author's page lists their visible articles by update, as the listing does.
+        Index(
+            "ix_articles_author_listing", "author_id", "status", "deleted_at", "updated_at", "id"
+        ),
     )
 
     # Small columns first, big text last: SQLite stores a row's columns in order and reads
@@ -137,6 +148,9 @@ class Article(db.Model):
     # Set while the article is in the trash; readers never see it, authors can restore it.
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    # Who wrote it; None (no account, or one deleted with "keep as the site's") is shown as
+    # the site's author (SITE_AUTHOR, else the site title).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The uploaded file's name: a re-upload of the same file finds its article by it, so the
     # slug stays put when the title changes.
     source_filename: Mapped[str | None] = mapped_column(String(500), index=True)
@@ -163,6 +177,7 @@ class Article(db.Model):
     feed_html: Mapped[str | None] = mapped_column(Text, default=None, deferred=True)
 
     category: Mapped[Category | None] = relationship()
+    author: Mapped[User | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Revision.id"
@@ -297,21 +312,48 @@ class ArticleImage(db.Model):
 
 
 class User(db.Model):
-    """An author who may sign in and write; only a password hash is stored."""
+    """An account that may sign in and write; only a password hash is stored."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The sign-in name.
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    # The author page's address, /authors/<slug>/: the username made URL-safe, unique.
+    slug: Mapped[str] = mapped_column(String(80), unique=True, index=True)
+    # The name readers see on articles, in feeds and JSON-LD; empty: the username.
+    display_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    role: Mapped[str] = mapped_column(String(16), default=AUTHOR, server_default=AUTHOR)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set while the account is disabled: it cannot sign in and its tokens are refused.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     # The admin pages' language ("zh", "en"); None follows the site's SITE_LANG.
     language: Mapped[str | None] = mapped_column(String(8))
 
     # Flask-Login's user interface, written out rather than inherited from UserMixin.
     is_authenticated = True
-    is_active = True
     is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Tell whether the account may sign in and act (not disabled)."""
+        return self.disabled_at is None
+
+    @property
+    def shown_name(self) -> str:
+        """Return the name readers see: the display name, else the username."""
+        return self.display_name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        """Tell whether the account may manage accounts and the whole site."""
+        return self.role == ADMIN
+
+    @property
+    def writes_every_article(self) -> bool:
+        """Tell whether the account may change any article, not only its own."""
+        return self.role in (ADMIN, EDITOR)
 
     def get_id(self) -> str:
         """Return the id Flask-Login keeps in the session."""

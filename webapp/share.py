@@ -58,6 +58,18 @@ def canonical_url() -> str | None:
     return absolute_url(request.endpoint, **values)
 
 
+def article_author(article: Article) -> dict:
+    """Return the JSON-LD author: the article's Person with their page, else the site's."""
+    if article.author is not None:
+        return {
+            "@type": "Person",
+            "name": article.author.shown_name,
+            "url": absolute_url("blog.author", slug=article.author.slug),
+        }
+    kind = "Person" if current_app.config.get("SITE_AUTHOR") else "Organization"
+    return {"@type": kind, "name": site_author()}
+
+
 @dataclass(frozen=True)
 class ArticleShare:
     """What an article page tells link previews and search engines about the article."""
@@ -85,10 +97,7 @@ def article_share(article: Article) -> ArticleShare:
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": iso_time(article.published_at),
         "dateModified": iso_time(article.updated_at),
-        "author": {
-            "@type": "Person" if config.get("SITE_AUTHOR") else "Organization",
-            "name": site_author(),
-        },
+        "author": article_author(article),
         "publisher": {
             "@type": "Organization",
             "name": config["SITE_TITLE"],
@@ -108,5 +117,8 @@ def article_share(article: Article) -> ArticleShare:
 def init_app(app: Flask) -> None:
     """Make the URL and share helpers available to templates."""
     app.jinja_env.globals.update(
-        absolute_url=absolute_url, canonical_url=canonical_url, article_share=article_share
+        absolute_url=absolute_url,
+        canonical_url=canonical_url,
+        article_share=article_share,
+        site_author=site_author,
     )

@@ -170,12 +170,13 @@ def test_sign_in_page_has_no_violation(scheme_page, author, scheme):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("name", ["upload", "articles", "edit"])
+@pytest.mark.parametrize("name", ["upload", "articles", "edit", "users"])
 def test_admin_page_has_no_violation(scheme_page, author, published, name, scheme):
     paths = {
         "upload": "/admin/upload",
         "articles": "/admin/articles",
         "edit": f"/admin/articles/{published.article_id}/edit",
+        "users": "/admin/users",
     }
     page = scheme_page(scheme)
     sign_in(page, paths[name])

@@ -1,4 +1,5 @@
-"""The author's pages: sign-in, articles, upload, jobs, revisions, trash, API tokens, export."""
+"""The authoring pages: sign-in, articles, upload, jobs, revisions, trash, API tokens, export,
+accounts."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from . import (  # noqa: E402, F401
     tokens,
     transfer,
     upload,
+    users,
 )
 
 

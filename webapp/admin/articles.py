@@ -12,19 +12,18 @@ from ..content.metadata import MetadataError, TooLongError
 from ..models import ARTICLE, PAGE, PUBLISHED, Article
 from ..services import authoring
 from ..services.preview import build_preview, stored_preview
+from ..services.publishing.authors import AuthorRefused
 from ..web.htmx import wants_fragment
 from ..web.options import asks_minor
 from ..web.reasons import translate_report_text
 from . import bp
 from .auth import safe_next
+from .permits import actor, owner, writable_article
 
 
 def article_or_404(article_id: int) -> Article:
-    """Return the article with this id (draft or trashed too), or answer 404."""
-    article = authoring.get_article(article_id)
-    if article is None:
-        abort(404)
-    return article
+    """Return an article the account may write (draft or trashed too); else 404 or 403."""
+    return writable_article(article_id)
 
 
 def back_to(default: str) -> str:
@@ -61,7 +60,7 @@ def article_list(kind: str):
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     page = request.args.get("page", 1, type=int)
-    table = authoring.list_articles(query, status, page, kind=kind)
+    table = authoring.list_articles(query, status, page, kind=kind, owner=owner())
     template = "admin/_article_table.html" if wants_fragment() else "admin/articles.html"
     context = {"table": table, "query": query, "status": status, "kind": kind}
     response = make_response(render_template(template, **context))
@@ -82,8 +81,8 @@ def edit(article_id: int):
         preview = build_preview(source, article)
         return render_template("admin/edit.html", article=article, source=source, preview=preview)
     try:
-        result = authoring.save_source(article, source, minor=asks_minor(request.form))
-    except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow) as error:
+        result = authoring.save_source(article, source, actor(), minor=asks_minor(request.form))
+    except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow, AuthorRefused) as error:
         message = authoring.describe_source_error(error) + " " + _("Nothing was saved.")
         page = render_template(
             "admin/edit.html",
@@ -136,7 +135,8 @@ def delete(article_id: int):
 @bp.get("/trash")
 def trash():
     """List the deleted articles, which can be restored until the trash is emptied."""
-    table = authoring.list_articles(page=request.args.get("page", 1, type=int), trashed=True)
+    page = request.args.get("page", 1, type=int)
+    table = authoring.list_articles(page=page, trashed=True, owner=owner())
     return render_template("admin/trash.html", table=table)
 
 
@@ -153,9 +153,9 @@ def restore(article_id: int):
 def empty_trash():
     """Ask whether to empty the trash, then delete its articles for good."""
     if request.method == "GET":
-        table = authoring.list_articles(trashed=True)
+        table = authoring.list_articles(trashed=True, owner=owner())
         return render_template("admin/empty_trash.html", table=table)
-    removed = authoring.empty_trash()
+    removed = authoring.empty_trash(owner())
     message = ngettext(
         "The trash is empty: %(num)d article deleted for good.",
         "The trash is empty: %(num)d articles deleted for good.",

@@ -10,15 +10,16 @@ from ..jobs.models import Job
 from ..services import authoring
 from ..web.htmx import wants_fragment
 from . import bp
+from .permits import owner
 
 # Results shown per page of a job; a 10,000-file import is read a page at a time.
 RESULTS_PER_PAGE = 500
 
 
 def job_or_404(job_id: int) -> Job:
-    """Return the job with this id, or answer 404."""
+    """Return the job with this id, or answer 404; an author sees only their own jobs."""
     job = records.get_job(job_id)
-    if job is None:
+    if job is None or (owner() is not None and job.user_id != owner()):
         abort(404)
     return job
 
@@ -54,7 +55,7 @@ def render_job(job: Job, template: str, **context):
 @bp.get("/jobs/")
 def jobs():
     """List recent jobs, newest first, with their state and counts."""
-    listed, pages = records.recent_jobs(request.args.get("page", 1, type=int))
+    listed, pages = records.recent_jobs(request.args.get("page", 1, type=int), owner())
     counts = records.counts_of([job.id for job in listed])
     progress = {job.id: records.progress(job, counts.get(job.id, {})) for job in listed}
     return render_template("admin/jobs.html", jobs=listed, progress=progress, pages=pages)

@@ -10,8 +10,10 @@ from ..content.frontmatter import FrontMatterError
 from ..content.metadata import MetadataError, TooLongError
 from ..services import authoring
 from ..services import revisions as history
+from ..services.publishing.authors import AuthorRefused
 from . import bp
 from .articles import article_or_404, flash_warnings
+from .permits import actor
 
 
 @bp.get("/articles/<int:article_id>/revisions")
@@ -45,8 +47,8 @@ def restore_revision(article_id: int, revision_id: int):
     if revision is None:
         abort(404)
     try:
-        result = history.restore_revision(article, revision)
-    except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow) as error:
+        result = history.restore_revision(article, revision, actor())
+    except (FrontMatterError, MetadataError, TooLongError, RenderTooSlow, AuthorRefused) as error:
         flash(authoring.describe_source_error(error) + " " + _("Nothing was restored."), "error")
         return redirect(url_for("admin.revisions", article_id=article.id))
     if result.outcome == authoring.UNCHANGED:

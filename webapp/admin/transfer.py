@@ -1,4 +1,5 @@
-"""Export & restore: download every article as a zip, upload one to restore it."""
+"""Export & restore: download every article as a zip, upload one to restore it (admins only:
+an export holds every article, a restore may bring accounts back)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..web.htmx import wants_fragment
 from ..web.reasons import translate_report_text
 from . import bp
 from .jobs import job_or_404
+from .permits import admin_only
 from .upload import job_started
 
 # Finished exports listed for download, newest first.
@@ -46,12 +48,14 @@ def transfer_page(*, error: str | None = None, status: int = 200):
 
 
 @bp.get("/transfer")
+@admin_only
 def transfer():
     """Show the export and restore forms and the exports ready for download."""
     return transfer_page()
 
 
 @bp.post("/transfer/export")
+@admin_only
 def start_export():
     """Build an export zip in the background; its job page offers the download."""
     job = jobs.start_export(current_user.id, revisions=request.form.get("revisions") == "on")
@@ -59,6 +63,7 @@ def start_export():
 
 
 @bp.get("/transfer/export/<int:job_id>.zip")
+@admin_only
 def download_export(job_id: int):
     """Send an export job's zip."""
     job = job_or_404(job_id)
@@ -70,6 +75,7 @@ def download_export(job_id: int):
 
 
 @bp.post("/transfer/restore")
+@admin_only
 def restore_upload():
     """Restore an uploaded export zip as a background job with live progress."""
     upload = request.files.get("export")

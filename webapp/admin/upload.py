@@ -16,6 +16,7 @@ from ..web.htmx import wants_fragment
 from ..web.options import asks_localized
 from . import bp
 from .jobs import render_job
+from .permits import actor, writable_article
 
 
 def incoming_files() -> list[IncomingFile]:
@@ -28,9 +29,10 @@ def incoming_files() -> list[IncomingFile]:
 
 
 def publish_upload(files: list[IncomingFile], pasted: str | None, localize: bool = False) -> list:
-    """Run files and pasted text through ingest; an oversize one becomes a 413."""
+    """Run files and pasted text through ingest as the account; an oversize one becomes a 413."""
     limits = UploadLimits.from_config(current_app.config)
-    publisher = Publisher(fetch=FetchBudget.for_request(current_app.config) if localize else None)
+    fetch = FetchBudget.for_request(current_app.config) if localize else None
+    publisher = Publisher(fetch=fetch, actor=actor())
     try:
         return ingest_files(files, pasted, limits=limits, publisher=publisher)
     except UploadTooLarge as error:
@@ -97,7 +99,8 @@ def preview():
     """Render Markdown through the publishing pipeline without saving: the live preview."""
     article = None
     if request.form.get("article_id", "").isdigit():
-        article = authoring.get_article(int(request.form["article_id"]))
+        # Rendered with that article's images: only for an article the account may write.
+        article = writable_article(int(request.form["article_id"]))
     # The upload form's text area is "markdown", the editor's "source".
     text = request.form.get("markdown", request.form.get("source", ""))
     result = build_preview(text, article)

@@ -14,6 +14,7 @@ from ..jobs.models import Job
 from ..models import PUBLISHED
 from ..services.authoring import normalise_newlines
 from ..services.ingest import IncomingFile, UploadLimits, UploadTooLarge, ingest_files
+from ..services.permissions import Actor
 from ..services.publishing import OUTCOMES, REJECTED, FetchBudget, Publisher
 from ..services.tokens import authenticate_token
 from ..web.options import asks_localized, asks_minor
@@ -125,7 +126,8 @@ def publish_articles():
         if job is not None:
             return job_answer(job, 202)
         fetch = FetchBudget.for_request(current_app.config) if localize else None
-        publisher = Publisher(fetch=fetch, minor=minor)
+        # The token acts as its account: an author's token writes only their articles.
+        publisher = Publisher(fetch=fetch, minor=minor, actor=Actor.of(token.user))
         results = ingest_files(files, pasted, limits=limits, publisher=publisher)
     except UploadTooLarge as error:
         return json_error(413, translate_report_text(str(error)))
@@ -136,11 +138,13 @@ def publish_articles():
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
     """Answer with a job's state, counts and file results (from ?since=N on)."""
-    _token, refusal = authorized()
+    token, refusal = authorized()
     if refusal:
         return refusal
     found = records.get_job(job_id)
-    if found is None:
+    owner = Actor.of(token.user).owner
+    # An author's token sees only that author's jobs; another's is as good as absent.
+    if found is None or (owner is not None and found.user_id != owner):
         return json_error(404, _("There is no job %(id)d.", id=job_id))
     return job_answer(found, 200)
 

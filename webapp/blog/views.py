@@ -21,7 +21,7 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from ..config import site_timezone
 from ..extensions import db
 from ..models import Article
-from ..services import browse, listing, navigation, notes, taxonomy
+from ..services import authors, browse, listing, navigation, notes, taxonomy
 from ..services import standalone as standalone_pages
 from ..share import site_root
 from ..web.htmx import wants_fragment
@@ -68,6 +68,7 @@ def render_listing(
     order: listing.Order = listing.Order.UPDATED,
     empty_is_missing: bool = False,
     with_pinned: bool = False,
+    key_extra: tuple = (),
     **context,
 ):
     """Serve one listing: the full page, or only its cards for an htmx load-more request.
@@ -76,7 +77,8 @@ def render_listing(
     no article at all is a 404 (a month of the archive nobody wrote in); `with_pinned`
     puts the pinned articles above the first page (`criteria` leaves them out). The page
     is cached under what it shows: the URL's own parts and the visible set's fingerprint,
-    so a publish, edit, unpublish or trash is seen by the next request.
+    so a publish, edit, unpublish or trash is seen by the next request; `key_extra` adds
+    what else the page shows (an author's name).
     """
     fragment = wants_fragment()
     first_shown = _first_page_on_screen() if fragment else None
@@ -89,6 +91,7 @@ def render_listing(
         request.args.get("after"),
         request.args.get("page"),
         fragment,
+        *key_extra,
         *navigation.site_fingerprint(),
     )
 
@@ -208,6 +211,22 @@ def tag(slug: str):
     return render_listing(listing.with_tag(found), "blog/tag.html", tag=found)
 
 
+@bp.get("/authors/<slug>/")
+def author(slug: str):
+    """List an author's visible articles; 404 for an unknown author or one with none."""
+    found = authors.author_with_slug(slug)
+    if found is None:
+        abort(404)
+    criteria = listing.by_author(found.id)
+    return render_listing(
+        criteria,
+        "blog/author.html",
+        empty_is_missing=True,
+        key_extra=(found.shown_name,),
+        author=found,
+    )
+
+
 @bp.get("/archive/")
 def archive():
     """Show the years and months that have articles, newest first, with counts."""
@@ -281,6 +300,7 @@ def load_article(article_id: int) -> Article:
         .options(
             defer(Article.source_md),
             joinedload(Article.category),
+            joinedload(Article.author),
             selectinload(Article.tags),
         )
     )

@@ -252,13 +252,15 @@ def job_files(job: Job, *, since: int = 0, limit: int | None = None) -> list[Job
     return list(db.session.scalars(query))
 
 
-def recent_jobs(page: int = 1) -> tuple[list[Job], int]:
-    """Return a page of jobs, newest first, and the number of pages."""
-    total = db.session.scalar(select(func.count(Job.id))) or 0
+def recent_jobs(page: int = 1, owner: int | None = None) -> tuple[list[Job], int]:
+    """Return a page of jobs (only `owner`'s, when given), newest first, and the page count."""
+    mine = [Job.user_id == owner] if owner is not None else []
+    total = db.session.scalar(select(func.count(Job.id)).where(*mine)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     jobs = db.session.scalars(
         select(Job)
+        .where(*mine)
         .options(selectinload(Job.user))  # the list names who started each
         .order_by(Job.created_at.desc(), Job.id.desc())
         .offset((page - 1) * PAGE_SIZE)

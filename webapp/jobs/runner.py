@@ -16,6 +16,7 @@ from flask import current_app
 from ..content.messages import N_
 from ..services.bundle import BundleError
 from ..services.ingest import UploadLimits, UploadTooLarge, ingest_files
+from ..services.permissions import Actor
 from ..services.publishing import FetchBudget, FileResult, Publisher, RenderPool
 from ..services.transfer import (
     MANIFEST,
@@ -37,6 +38,10 @@ _pool_lock = threading.Lock()
 Echo = Callable[[FileResult], None]
 
 
+class StarterDisabled(ValueError):
+    """The account that started a job may no longer write; the job fails with this."""
+
+
 def run_job(job_id: int, *, echo: Echo | None = None, pool: RenderPool | None = None) -> None:
     """Run a job to its end, unless another worker has it or it is finished."""
     job = records.claim(job_id)
@@ -48,7 +53,14 @@ def run_job(job_id: int, *, echo: Echo | None = None, pool: RenderPool | None = 
     heart.start()
     try:
         _work(job, echo, pool)
-    except (inputs.MissingInput, ExportFormatError, BundleError, UploadTooLarge, OSError) as error:
+    except (
+        inputs.MissingInput,
+        ExportFormatError,
+        BundleError,
+        UploadTooLarge,
+        OSError,
+        StarterDisabled,
+    ) as error:
         records.finish(job_id, FAILED, str(error))
     except Exception as error:
         current_app.logger.exception("job %s failed", job_id)
@@ -100,6 +112,7 @@ def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
         on_batch=on_batch,
         fetch=fetch,
         minor=bool(inputs.options(job.id).get(inputs.MINOR)),
+        actor=job_actor(job),
     )
     path = inputs.import_path(job.id)
     if path is not None:
@@ -118,6 +131,18 @@ def _work(job, echo: Echo | None, pool: RenderPool | None) -> None:
         loose_root=upload.loose_root,
         skip=skip,
     )
+
+
+def job_actor(job) -> Actor | None:
+    """Return who a job writes for: its starter (None: `flask import`, the site itself).
+
+    A starter disabled since cannot act any more, so neither can their job.
+    """
+    if job.user is None:
+        return None
+    if not job.user.is_active:
+        raise StarterDisabled(N_("the account that started this job is disabled"))
+    return Actor.of(job.user)
 
 
 def _export(job, options: dict) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import joinedload, load_only
 
 from ..config import site_timezone
 from ..content.budget import RenderTooSlow
@@ -21,7 +21,9 @@ from ..models import DRAFT, PUBLISHED, Article, utcnow
 from ..web.reasons import translate_report_text
 from . import addresses
 from .assets import media_prefix
+from .permissions import Actor
 from .publishing import UNCHANGED, UPDATED, ArticleWriter, Task, linked_images, prepare
+from .publishing.authors import AuthorRefused, authorship
 from .publishing.links import note_links
 from .publishing.single import ATTEMPTS
 from .publishing.writer import RETRYABLE, category_for, keep_schedule
@@ -66,6 +68,8 @@ class SaveResult:
 
 def describe_source_error(error: Exception) -> str:
     """Return a plain-words message for broken front matter (or a body too slow to render)."""
+    if isinstance(error, AuthorRefused):
+        return translate_report_text(str(error)) + "."
     if isinstance(error, RenderTooSlow):
         return _(
             "The article took longer than %(seconds)s s to render. Deeply nested or unusually"
@@ -94,14 +98,18 @@ def list_articles(
     *,
     trashed: bool = False,
     kind: str | None = None,
+    owner: int | None = None,
 ) -> ArticleTable:
     """Return a page of articles (or of the trash) whose title contains `query`.
 
-    `kind` keeps articles or standalone pages only (the admin's Articles and Pages).
+    `kind` keeps articles or standalone pages only (the admin's Articles and Pages);
+    `owner`, for an author who may write only their own articles, lists only theirs.
     """
     criteria = [Article.deleted_at.is_not(None) if trashed else Article.deleted_at.is_(None)]
     if kind is not None:
         criteria.append(Article.kind == kind)
+    if owner is not None:
+        criteria.append(Article.author_id == owner)
     if query.strip():
         criteria.append(Article.title.icontains(query.strip(), autoescape=True))
     if status == PUBLISHED:
@@ -117,7 +125,7 @@ def list_articles(
     rows = db.session.scalars(
         select(Article)
         .where(*criteria)
-        .options(load_only(*TABLE_COLUMNS))
+        .options(load_only(*TABLE_COLUMNS), joinedload(Article.author))
         .order_by(*order, Article.updated_at.desc(), Article.id.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
@@ -159,7 +167,9 @@ def _slug_is_free(slug: str, article: Article) -> bool:
     return owner is None or owner == article.id
 
 
-def save_source(article: Article, text: str, *, minor: bool = False) -> SaveResult:
+def save_source(
+    article: Article, text: str, actor: Actor | None = None, *, minor: bool = False
+) -> SaveResult:
     """Store an edited source as the article's current version and a new revision; commit.
 
     The article keeps its identity: its slug changes only to a new front matter slug that
@@ -169,23 +179,26 @@ def save_source(article: Article, text: str, *, minor: bool = False) -> SaveResu
     anything changes, and so does a body over the render budget (RenderTooSlow). A job
     updating the article at the same moment goes first: the save then reads the article
     again and is stored on top (both stay in the history). A `minor` edit (a typo fixed)
-    keeps the article's update date, so it stays where it is in LATEST UPDATES.
+    keeps the article's update date, so it stays where it is in LATEST UPDATES. A front
+    matter `author:` that `actor` may not publish as raises AuthorRefused, before anything
+    changes too.
     """
     text = normalise_newlines(text)
     source = parse_source(text, filename=article.source_filename, timezone=site_timezone())
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _save_once(article, source, minor)
+            return _save_once(article, source, actor, minor)
         except RETRYABLE:
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
-def _save_once(article: Article, source: Source, minor: bool) -> SaveResult:
+def _save_once(article: Article, source: Source, actor: Actor | None, minor: bool) -> SaveResult:
     if source.digest == article.source_hash:
         return SaveResult(UNCHANGED)
-    warnings: list[str] = []
+    author = authorship(source.front_matter, article, actor)
+    warnings: list[str] = list(author.warnings)
     was_draft = front_matter_draft(article)
     notes = note_links(source.body)
     prepared = prepare(Task(source, linked_images(article), media_prefix(), notes=notes))
@@ -204,6 +217,7 @@ def _save_once(article: Article, source: Source, minor: bool) -> SaveResult:
                 )
                 warnings.append(taken % {"slug": meta.slug, "own": article.slug})
         article.status = status_after_edit(article, meta.draft, was_draft)
+        article.author_id = author.author_id
         if meta.date:
             article.published_at = meta.date
         if not minor:
@@ -284,12 +298,16 @@ def restore_from_trash(article: Article) -> None:
     db.session.commit()
 
 
-def empty_trash() -> int:
-    """Delete every trashed article with its revisions; return how many.
+def empty_trash(owner: int | None = None) -> int:
+    """Delete every trashed article (only `owner`'s, when given) with its revisions.
 
-    Stored images stay: they are content-addressed and may be shared with other articles.
+    Return how many. Stored images stay: they are content-addressed and may be shared
+    with other articles.
     """
-    trashed = list(db.session.scalars(select(Article).where(Article.deleted_at.is_not(None))))
+    mine = [Article.author_id == owner] if owner is not None else []
+    trashed = list(
+        db.session.scalars(select(Article).where(Article.deleted_at.is_not(None), *mine))
+    )
     remove_documents(db.session.connection(), [article.id for article in trashed])
     for article in trashed:
         db.session.delete(article)

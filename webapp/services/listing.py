@@ -214,6 +214,11 @@ def with_tag(tag: Tag) -> list:
     return [*everything(), Article.id.in_(tagged)]
 
 
+def by_author(user_id: int) -> list:
+    """Return the criteria for published articles of one author."""
+    return [*everything(), Article.author_id == user_id]
+
+
 def published_between(start: datetime, end: datetime) -> list:
     """Return the criteria for published articles first published in [start, end) (naive UTC)."""
     return [*everything(), Article.published_at >= start, Article.published_at < end]

@@ -11,6 +11,7 @@ from ..content.diff import Diff, diff_sources
 from ..extensions import db
 from ..models import Article, Revision
 from .authoring import SaveResult, save_source
+from .permissions import Actor
 
 # The history page lists this many revisions at most, newest first; any two can be compared.
 MAX_LISTED = 200
@@ -58,6 +59,8 @@ def compare(article: Article, old_id: int | None, new_id: int | None) -> Compari
     return Comparison(old, new, diff_sources(old.source_md, new.source_md))
 
 
-def restore_revision(article: Article, revision: Revision) -> SaveResult:
+def restore_revision(
+    article: Article, revision: Revision, actor: Actor | None = None
+) -> SaveResult:
     """Make an old revision's source the current one again, as a new revision."""
-    return save_source(article, revision.source_md)
+    return save_source(article, revision.source_md, actor)

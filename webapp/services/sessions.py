@@ -48,6 +48,7 @@ def user_for(key: object, user_id: str) -> User | None:
         .where(
             UserSession.key_hash == _hash(key),
             User.id == int(user_id),
+            User.disabled_at.is_(None),
             UserSession.created_at > _oldest_live(utcnow()),
         )
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from ..config import site_timezone
 from ..content.feedhtml import feed_html
 from ..extensions import db
-from ..models import Article, Category, Tag, article_tags
+from ..models import Article, Category, Tag, User, article_tags
 from .browse import local_months
 from .listing import Order, everything, newest_first
 from .navigation import site_fingerprint
@@ -48,6 +48,7 @@ class FeedItem:
     updated_at: datetime
     category: tuple[str, str] | None  # (name, path)
     tags: list[str]
+    author: tuple[str, str] | None = None  # (shown name, author-page slug); None: the site's
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def feed_items(stamp: Stamp) -> list[FeedItem]:
                 Article.feed_html,
             ),
             joinedload(Article.category),
+            joinedload(Article.author).load_only(User.slug, User.username, User.display_name),
             selectinload(Article.tags),
         )
     ).unique()
@@ -128,6 +130,7 @@ def feed_items(stamp: Stamp) -> list[FeedItem]:
                 updated_at=article.updated_at,
                 category=(category.name, category.path) if category else None,
                 tags=[tag.name for tag in article.tags],
+                author=(article.author.shown_name, article.author.slug) if article.author else None,
             )
         )
     return items

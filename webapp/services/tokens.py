@@ -49,12 +49,19 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def authenticate_token(secret: str) -> ApiToken | None:
-    """Return the live token with this secret, recording its use; None if unknown or revoked."""
+    """Return the live token with this secret, recording its use; None if unknown or revoked.
+
+    A disabled account's tokens are refused too: the token acts as its account.
+    """
     if not secret:
         return None
     token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == token_hash(secret), ApiToken.revoked_at.is_(None)
+        select(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_hash == token_hash(secret),
+            ApiToken.revoked_at.is_(None),
+            User.disabled_at.is_(None),
         )
     )
     if token is None:

@@ -84,9 +84,12 @@ def _key(name: str) -> str:
     return unicodedata.normalize("NFC", posixpath.basename(name)).casefold()
 
 
-def attach_images(writer: ArticleWriter, images: dict[str, bytes]) -> list[Attached]:
+def attach_images(
+    writer: ArticleWriter, images: dict[str, bytes], *, owner: int | None = None
+) -> list[Attached]:
     """Attach each image (file name -> bytes) to the articles referencing its file name.
 
+    `owner`, for an author who may write only their own articles, limits them to theirs.
     Raise UnsupportedImage for bytes that are not an image the blog stores; the caller
     checks them first with image_file.
     """
@@ -94,7 +97,7 @@ def attach_images(writer: ArticleWriter, images: dict[str, bytes]) -> list[Attac
     for name, data in images.items():
         image = image_file(data)
         result = Attached(name)
-        for article in _candidates(name):
+        for article in _candidates(name, owner):
             prepared = _render_with(article, name, data)
             if prepared is None:
                 continue
@@ -112,14 +115,16 @@ def attach_images(writer: ArticleWriter, images: dict[str, bytes]) -> list[Attac
     return results
 
 
-def _candidates(name: str) -> list[Article]:
+def _candidates(name: str, owner: int | None) -> list[Article]:
     """Return the articles whose source mentions the file name (raw or percent-encoded)."""
     base = posixpath.basename(name)
     forms = {base, quote(base)}
+    mine = [Article.author_id == owner] if owner is not None else []
     return list(
         db.session.scalars(
             select(Article)
             .where(or_(*(Article.source_md.icontains(form, autoescape=True) for form in forms)))
+            .where(*mine)
             .order_by(Article.id)
         )
     )

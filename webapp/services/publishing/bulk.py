@@ -28,7 +28,9 @@ from ...content.metadata import MetadataError, TooLongError
 from ...content.permalinks import Site
 from ..assets import media_prefix
 from ..bundle import FileSet
+from ..permissions import Actor
 from .attach import Attached, attach_images
+from .authors import AuthorRefused
 from .links import note_links
 from .pool import RenderPool
 from .prepare import Prepared, Task, prepare
@@ -103,6 +105,8 @@ class Publisher:
     `on_batch` hears each batch's results inside its transaction, before the commit: a
     job records them there, so its report and the articles are saved together or not.
     `fetch`, when given, has remote images downloaded into the site within its limits.
+    `actor` is who publishes: an author's documents update only their own articles and
+    their loose images go only to those; None is the site itself (`flask import`).
     """
 
     pool: RenderPool | None = None
@@ -114,6 +118,7 @@ class Publisher:
     touched: set[int] = field(default_factory=set)
     # Minor edits: updated articles keep their date and their place in LATEST UPDATES.
     minor: bool = False
+    actor: Actor | None = None
 
     def run(self, entries: Iterable[Refusal | Document]) -> Iterator[FileResult]:
         """Publish every entry; yield the results in order, each batch once committed."""
@@ -155,7 +160,8 @@ class Publisher:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with ArticleWriter(minor=self.minor) as writer:
-                    attached = attach_images(writer, images)
+                    owner = self.actor.owner if self.actor else None
+                    attached = attach_images(writer, images, owner=owner)
                     if self.on_batch:
                         self.on_batch([attached_result(item) for item in attached])
                 return attached
@@ -183,7 +189,8 @@ class Publisher:
         staged = _Staged(entry, source)
         if self.fetch is not None:
             staged.plan = self.fetch.plan(source.text)
-        article = find_article(source, entry.filename, self.touched).article
+        owner = self.actor.owner if self.actor else None
+        article = find_article(source, entry.filename, self.touched, owner).article
         if is_unchanged(article, source):
             return staged  # nothing to render, unless an earlier document changes that
         handle = entry.handle()
@@ -297,7 +304,12 @@ class Publisher:
                 fetch=staged.plan,
                 skip=touched,
                 bundled=entry.bundled,
+                actor=self.actor,
             )
+        except AuthorRefused as error:
+            # Found before anything of it was written: the batch goes on without it.
+            self._settle_downloads(staged, 0)
+            return FileResult(entry.name, REJECTED, reason=str(error))
         except RenderTooSlow as error:
             # Raised while it rendered, before anything of it was written: the batch goes
             # on (written again one by one, it would be rendered, and refused, once more).

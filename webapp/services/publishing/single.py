@@ -16,7 +16,9 @@ from ...extensions import db
 from ...models import Article
 from ..assets import media_prefix
 from ..bundle import FileSet
+from ..permissions import Actor
 from .attach import rewrite_rendered
+from .authors import authorship, check_writable
 from .links import note_links
 from .prepare import Prepared, Task, prepare
 from .remote import FetchPlan
@@ -53,6 +55,7 @@ def publish_source(
     fetch: FetchPlan | None = None,
     skip: Collection[int] = (),
     bundled: bool = False,
+    actor: Actor | None = None,
 ) -> PublishResult:
     """Create or update the article a parsed document describes, through `writer`.
 
@@ -65,14 +68,18 @@ def publish_source(
     `skip` holds articles the same upload already wrote (see find_article). An unchanged
     document of a zip or folder (`bundled`) that now holds images its article lacked is
     rendered again with them (loose images go to attach.py instead, to every article).
+    `actor` is who publishes (None: the site itself); an article it may not write, or an
+    author it may not publish as, raises AuthorRefused before anything is written.
     """
     # The write part starts here (SQLite's lock is taken): the article is looked up again
     # under it, so an upload of the same slug that committed meanwhile is found, not
     # duplicated under another slug.
     writer.begin()
-    found = find_article(source, filename, skip)
+    found = find_article(source, filename, skip, actor.owner if actor else None)
     article = found.article
-    matching = list(found.notes)
+    check_writable(article, actor)
+    author = authorship(source.front_matter, article, actor)
+    matching = list(found.notes) + author.warnings
     if article is not None and found.by != "slug":
         matching.extend(_slug_notes(source, article))
     old = old_addresses(site, path, source.front_matter, source.title, site_timezone())
@@ -98,6 +105,7 @@ def publish_source(
         )
         ready = prepare(task)
     article, outcome = writer.publish(article, ready, filename)
+    article.author_id = author.author_id
     if article.id is None:
         db.session.flush()  # its id, for `skip` of the documents after it
     warnings = matching + list(ready.warnings) + old.warnings
@@ -161,6 +169,7 @@ def publish(
     filename: str | None = None,
     load_image: ImageLoader | None = None,
     fetch: FetchPlan | None = None,
+    actor: Actor | None = None,
 ) -> PublishResult:
     """Create or update the article a Markdown document describes, and commit it.
 
@@ -171,12 +180,19 @@ def publish(
     with the same rendering unless the article's images changed meanwhile.
     """
     source = parse_source(text, filename=filename, timezone=site_timezone())
-    ready = render_ahead(source, filename, load=load_image, fetch=fetch)
+    owner = actor.owner if actor else None
+    ready = render_ahead(source, filename, load=load_image, fetch=fetch, owner=owner)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with ArticleWriter() as writer:  # rolls back by itself on failure
                 return publish_source(
-                    writer, source, filename, ready=ready, load=load_image, fetch=fetch
+                    writer,
+                    source,
+                    filename,
+                    ready=ready,
+                    load=load_image,
+                    fetch=fetch,
+                    actor=actor,
                 )
         except RETRYABLE:
             if attempt == ATTEMPTS:
@@ -190,12 +206,13 @@ def render_ahead(
     *,
     load: ImageLoader | None = None,
     fetch: FetchPlan | None = None,
+    owner: int | None = None,
 ) -> Prepared | None:
     """Render a document against the images its article has now; None when it is unchanged.
 
     publish_source renders it again only if the article turns out to link other images.
     """
-    article = find_article(source, filename).article
+    article = find_article(source, filename, owner=owner).article
     if is_unchanged(article, source):
         return None
     notes = note_links(source.body)

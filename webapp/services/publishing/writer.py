@@ -81,7 +81,9 @@ class Found:
     notes: tuple[str, ...] = ()
 
 
-def find_article(source: Source, filename: str | None, skip: Collection[int] = ()) -> Found:
+def find_article(
+    source: Source, filename: str | None, skip: Collection[int] = (), owner: int | None = None
+) -> Found:
     """Find the article a document updates: by front matter slug, file name, or title.
 
     In order: the article whose slug the front matter names; else the one uploaded under
@@ -93,7 +95,11 @@ def find_article(source: Source, filename: str | None, skip: Collection[int] = (
     several in the trash) are ambiguous: a new article is made and the report says why.
     `skip` holds the articles the same upload already wrote, which a title alone never
     matches again (two notes titled "Introduction" in two folders are two articles).
+    `owner`, for an author who may write only their own articles, limits the matches by
+    file name and title to theirs: another author's notes.md is not theirs to update. A
+    slug names one address, so it matches whoever's article has it (the caller refuses).
     """
+    mine = [Article.author_id == owner] if owner is not None else []
     if source.meta.slug:
         found = db.session.scalar(select(Article).where(Article.slug == source.meta.slug))
         if found is not None:
@@ -101,7 +107,7 @@ def find_article(source: Source, filename: str | None, skip: Collection[int] = (
     if filename:
         found = db.session.scalar(
             select(Article)
-            .where(Article.source_filename == filename)
+            .where(Article.source_filename == filename, *mine)
             .order_by(_in_trash_last(), Article.id)
             .limit(1)
         )
@@ -113,7 +119,7 @@ def find_article(source: Source, filename: str | None, skip: Collection[int] = (
     titled = [
         article
         for article in db.session.scalars(
-            select(Article).where(Article.title == source.title).order_by(Article.id)
+            select(Article).where(Article.title == source.title, *mine).order_by(Article.id)
         )
         if article.id not in skip
     ]

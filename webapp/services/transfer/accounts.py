@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from ...content.messages import N_
 from ...extensions import db
-from ...models import ApiToken, User
+from ...models import ADMIN, ROLES, ApiToken, User
+from ..accounts import MAX_DISPLAY_NAME, new_user
 from .manifest import ExportFormatError, format_time, parse_time
 
 
@@ -34,6 +35,9 @@ def export_accounts() -> dict:
                 "username": user.username,
                 "password_hash": user.password_hash,
                 "created_at": format_time(user.created_at),
+                "role": user.role,
+                "display_name": user.display_name,
+                "disabled_at": format_time(user.disabled_at),
             }
             for user in users
         ],
@@ -67,12 +71,15 @@ def restore_accounts(accounts: object) -> AccountsRestored:
         for item in accounts.get("users") or []:
             user = db.session.scalar(select(User).where(User.username == item["username"]))
             if user is None:
-                user = User(
-                    username=str(item["username"]),
-                    password_hash=str(item["password_hash"]),
+                # An export made before roles holds admins only: there was one kind of account.
+                user = new_user(
+                    str(item["username"]),
+                    str(item["password_hash"]),
+                    _role(item.get("role", ADMIN)),
                     created_at=parse_time(item["created_at"], "account created_at"),
+                    display_name=str(item.get("display_name") or "")[:MAX_DISPLAY_NAME],
+                    disabled_at=_maybe_time(item.get("disabled_at")),
                 )
-                db.session.add(user)
                 done.created += 1
             else:
                 done.kept += 1
@@ -102,6 +109,12 @@ def restore_accounts(accounts: object) -> AccountsRestored:
         raise
     db.session.commit()
     return done
+
+
+def _role(value: object) -> str:
+    if value not in ROLES:
+        raise ExportFormatError(N_("accounts: unknown role %(value)s") % {"value": repr(value)})
+    return str(value)
 
 
 def _maybe_time(value: object):

@@ -153,6 +153,8 @@ def _fields(article: Article) -> dict:
         "updated_at": format_time(article.updated_at),
         "source_filename": article.source_filename,
         "category": article.category.path if article.category else None,
+        # The author's username (None: the site's); a restore finds the account by it.
+        "author": article.author.username if article.author else None,
         "tags": [tag.slug for tag in article.tags],
         "pinned": bool(article.pinned),
         "addresses": [

@@ -145,6 +145,7 @@ def _articles(revisions: bool):
         defer(Article.excerpt),
         defer(Article.front_matter),
         selectinload(Article.category),
+        selectinload(Article.author),
         selectinload(Article.tags),
         selectinload(Article.addresses),
         selectinload(Article.images).joinedload(ArticleImage.asset),

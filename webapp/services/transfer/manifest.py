@@ -104,6 +104,8 @@ class ArticleRecord:
     addresses: list[AddressRecord]
     # None when the export was made without --revisions.
     revisions: list[RevisionRecord] | None
+    # The author's username; None: the site's (or an export made before authors).
+    author: str | None = None
 
     @classmethod
     def parse(cls, entry: object, assets: dict | None = None) -> ArticleRecord:
@@ -136,6 +138,9 @@ class ArticleRecord:
                     N_("revisions: expected a list of files and times")
                 ) from error
         deleted = entry.get("deleted_at")
+        author = entry.get("author")
+        if author is not None and (not isinstance(author, str) or not author):
+            raise ExportFormatError(N_("author: expected a username"))
         return cls(
             file=entry["file"],
             slug=entry["slug"],
@@ -157,6 +162,7 @@ class ArticleRecord:
             cover=_cover(entry.get("cover")),
             addresses=_addresses(entry.get("addresses") or []),
             revisions=revisions,
+            author=author,
         )
 
 

@@ -18,7 +18,7 @@ from ...content.imagelinks import undo_rewrite
 from ...content.messages import N_
 from ...content.metadata import ArticleMeta, check_lengths
 from ...extensions import db
-from ...models import DRAFT, PUBLISHED, Article, Category, Tag, utcnow
+from ...models import DRAFT, PUBLISHED, Article, Category, Tag, User, utcnow
 from ..assets import media_prefix
 from ..ingest import UploadLimits
 from ..publishing import (
@@ -41,6 +41,9 @@ from .images import ExportImages
 from .manifest import Archive, ArticleRecord, ExportFormatError
 
 Progress = Callable[[FileResult], None]
+MISSING_AUTHOR = N_(
+    "its author “%(name)s” has no account on this site; it is shown as the site's author"
+)
 
 
 def restore_export(
@@ -220,12 +223,27 @@ def _target(record: ArticleRecord, source: Source) -> _Target:
     return _Target(source.title, status, utcnow(), category, meta.category_path, None, meta.tags)
 
 
+def _author(record: ArticleRecord) -> tuple[int | None, list[str]]:
+    """Return the account an exported article's author is here, and a warning if none is."""
+    if record.author is None:
+        return None, []
+    found = db.session.scalar(select(User.id).where(User.username == record.author))
+    if found is None:
+        return None, [MISSING_AUTHOR % {"name": record.author}]
+    return found, []
+
+
 def _restore_article(record, text, revisions, images, name, reports, names) -> FileResult:
     source = parse_source(text, filename=record.source_filename, timezone=site_timezone())
     target = _target(record, source)
     untouched = target.tags is not None
+    author_id, author_warnings = _author(record)
     article = db.session.scalar(select(Article).where(Article.slug == record.slug))
-    if article is not None and _matches(article, record, target, source.digest, revisions, images):
+    if (
+        article is not None
+        and article.author_id == author_id
+        and _matches(article, record, target, source.digest, revisions, images)
+    ):
         result = _result(name, article, UNCHANGED, [])
         reports.wait(result)
         return result
@@ -251,6 +269,7 @@ def _restore_article(record, text, revisions, images, name, reports, names) -> F
         article.published_at = record.published_at
         article.updated_at = target.updated_at
         article.source_filename = record.source_filename
+        article.author_id = author_id
         article.category = _target_category(target, writer)
         article.tags = _tags(target, writer)
         exact = revisions is not None
@@ -260,7 +279,7 @@ def _restore_article(record, text, revisions, images, name, reports, names) -> F
         article.title = target.title
         warnings = restore_extras(article, record, images, writer, untouched=untouched)
         db.session.flush()
-        result = _result(name, article, outcome, prepared.warnings + warnings)
+        result = _result(name, article, outcome, prepared.warnings + warnings + author_warnings)
         reports.send(result)
     reports.sent()
     return result
