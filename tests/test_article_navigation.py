@@ -154,11 +154,13 @@ def test_related_and_neighbours_take_a_bounded_number_of_queries(app, client, ad
     for n in range(40):
         add_article(tags=["a", "b"][: n % 3], category=["ML", "DL"] if n % 2 else ["ML", "RL"])
     many = render_queries("subject")
-    # stamp, the article, its tags, previous+next (one UNION), related (one query)
-    assert few == many <= 5
+    # stamp, comments' stamp, the article, its tags, previous+next (one UNION), related (one
+    # query), its comments (one query)
+    assert few == many <= 7
     with counting_queries(app) as statements:
         page(client, "subject")
-    assert len(statements) == 1  # a cached page costs one statement: the stamp
+    # A cached page costs two statements: the stamp and the comments' stamp.
+    assert len(statements) == 2
 
 
 # The cached page follows the rest of the site

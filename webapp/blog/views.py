@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,9 +23,12 @@ from ..config import site_timezone
 from ..extensions import db
 from ..models import Article
 from ..services import browse, listing, navigation, notes, taxonomy
+from ..services.comments import threads
+from ..services.comments.posting import owner_hash
 from ..share import site_root
+from ..web.comment_cookie import reader_key
 from ..web.htmx import wants_fragment
-from ..web.http_cache import reader_response
+from ..web.http_cache import PRIVATE, reader_response
 from ..web.media import media_response
 from ..web.page_cache import PageCache, cached_page
 
@@ -248,19 +252,46 @@ def article(slug: str):
     # The article's own dates, the visible set's fingerprint for its neighbours' links, and
     # the address its canonical and share links start from (the request's own address when
     # SITE_URL is unset: a page rendered for one host name must not be served to another).
-    key = ("article", site_root(), *stamp)
-    return reader_response(cached_page(key, lambda: render_article(load_article(stamp.id))))
+    # Its approved comments and whether it takes new ones: an approval shows at once.
+    comments_stamp = threads.article_stamp(stamp.id, stamp.published_at)
+    owner = reader_key()
+    if owner is not None:
+        owner = owner_hash(owner)
+        if threads.has_pending(stamp.id, owner):
+            # The reader's own pending comment shows to them alone: never cached.
+            page = render_article(load_article(stamp.id), owner, closed=comments_stamp.closed)
+            response = make_response(page)
+            response.headers["Cache-Control"] = PRIVATE
+            return response
+    key = ("article", site_root(), *stamp, *comments_stamp)
+
+    def build() -> str:
+        return render_article(load_article(stamp.id), closed=comments_stamp.closed)
+
+    response = reader_response(cached_page(key, build))
+    if owner is not None:
+        # A commenter's next page may hold their comment: no shared cache keeps it.
+        response.headers["Cache-Control"] = PRIVATE
+    return response
 
 
-def render_article(found: Article) -> str:
-    """Render an article page with its previous, next and related articles."""
+def render_article(found: Article, owner: str | None = None, *, closed: bool) -> str:
+    """Render an article page with its previous, next and related articles and comments.
+
+    `owner` (a commenter cookie's hash) adds that reader's own pending comments; `closed`
+    says whether the article takes new ones (read with the page's stamp).
+    """
     previous, following = navigation.neighbours(found)
+    shown = threads.threads_of(found.id, owner)
     return render_template(
         "blog/article.html",
         article=found,
         previous=previous,
         following=following,
         related=navigation.related(found),
+        threads=shown,
+        comment_count=threads.count_approved(shown),
+        comments_closed=closed,
     )
 
 
