@@ -34,6 +34,7 @@ from . import (  # noqa: E402, F401
     addresses,
     articles,
     auth,
+    comments,
     jobs,
     revisions,
     tokens,

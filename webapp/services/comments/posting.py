@@ -20,6 +20,8 @@ MAX_NAME = 80
 MAX_EMAIL = 254
 MAX_WEBSITE = 500
 # Enough to tell a typo from an address; the address is checked by sending to it.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
+_HOST = re.compile(r"[\w.-]+|\[[0-9a-fA-F:.]+\]")
 _EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
 
 
@@ -55,10 +57,19 @@ def clean_website(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    if "://" not in value:
-        value = f"https://{value}"
+    if not _SCHEME.match(value):
+        value = f"https://{value}"  # "example.com" as people write it
     parts = urlsplit(value)
-    if len(value) > MAX_WEBSITE or parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        host = parts.hostname
+    except ValueError:  # a malformed port or bracket
+        host = None
+    if (
+        len(value) > MAX_WEBSITE
+        or parts.scheme.lower() not in ("http", "https")
+        or not host
+        or not _HOST.fullmatch(host)
+    ):
         raise CommentRejected(N_("the website must be an http or https address"))
     return value
 

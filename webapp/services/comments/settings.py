@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from ...content.messages import N_
 from ...extensions import db
 from ...models import CommentSettings, utcnow
 
@@ -76,9 +77,10 @@ def update(
     from .posting import clean_email  # the one rule for an email address
 
     if len(blocklist) > MAX_BLOCKLIST_CHARS:
-        raise SettingsError(f"the blocklist is longer than {MAX_BLOCKLIST_CHARS} characters")
+        too_long = N_("the blocklist is longer than %(limit)s characters")
+        raise SettingsError(too_long % {"limit": MAX_BLOCKLIST_CHARS})
     if close_after_days is not None and not 1 <= close_after_days <= 100_000:
-        raise SettingsError("close comments after a number of days from 1 to 100000, or never")
+        raise SettingsError(N_("close comments after a number of days from 1 to 100000, or never"))
     row = current()
     row.auto_approve = auto_approve
     row.approve_known = approve_known
