@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import COMMENT_APPROVED, Article, Comment
-from ..services.comments import posting, spam, threads
+from ..services.comments import mail, posting, spam, threads
 from ..services.comments.spam import CommentRejected
 from ..services.listing import everything
 from ..web.comment_cookie import COOKIE_NAME, reader_key
@@ -151,3 +151,16 @@ def create(slug: str):
         secure=request.is_secure,
     )
     return response
+
+
+@bp.route("/comments/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """Stop the emails an unsubscribe link names (GET asks first: mail scanners follow links)."""
+    found = mail.read_unsubscribe_token(token)
+    if found is None:
+        abort(404)
+    done = request.method == "POST"
+    if done:
+        mail.unsubscribe(*found)
+    page = render_template("comments/unsubscribe.html", kind=found[0], done=done, token=token)
+    return page
