@@ -174,3 +174,30 @@ def test_an_approved_comment_shows_on_the_next_request(app, client, article):
     assert "now visible" in html and "(1)</span>" in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+def test_json_ld_carries_approved_comments_and_their_count(app, client, article):
+    import json
+    import re
+
+    post_comment(client, name="Li", body="approved one")
+    approve_all(app)
+    post_comment(client, name="Wang", body="still waiting")
+    html = client.get(f"/posts/{article}/").get_data(as_text=True)
+    data = json.loads(re.search(r'application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["commentCount"] == 1
+    assert [c["text"] for c in data["comment"]] == ["approved one"]
+    assert data["comment"][0]["@type"] == "Comment"
+    assert data["comment"][0]["author"] == {"@type": "Person", "name": "Li"}
+
+
+def test_cards_count_approved_comments_on_the_next_request(app, client, article):
+    reader = app.test_client()
+    assert "1 comment" not in reader.get("/").get_data(as_text=True)
+    post_comment(client, body="first")
+    assert "1 comment" not in reader.get("/").get_data(as_text=True)  # pending: not counted
+    approve_all(app)
+    html = reader.get("/").get_data(as_text=True)
+    assert '<a class="card-comments" href="/posts/article-1/#comments">1 comment</a>' in html
+    fragment = reader.get("/?page=1", headers=HX).get_data(as_text=True)
+    assert "1 comment" in fragment

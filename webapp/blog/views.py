@@ -93,6 +93,8 @@ def render_listing(
         request.args.get("page"),
         fragment,
         *navigation.site_fingerprint(),
+        # Cards show their approved comment counts.
+        *threads.site_stamp(),
     )
 
     def build() -> str:
@@ -131,6 +133,7 @@ def _render_listing(
     context.update(
         page=page, card_order=order, endpoint=request.endpoint, view_args=request.view_args
     )
+    context["comment_counts"] = threads.approved_counts([card.id for card in page.articles])
     if fragment and number is None:
         return render_template("blog/_cards.html", **context)
     total = listing.count(criteria)
@@ -152,6 +155,8 @@ def _render_listing(
         # Pinning or unpinning edits the source, which moves the fingerprint's latest
         # update: the cached first page never shows an old set of pinned articles.
         context["pinned"] = listing.pinned_cards()
+        pinned_ids = [card.id for card in context["pinned"]]
+        context["comment_counts"].update(threads.approved_counts(pinned_ids))
     context.update(
         current_page=current,
         shown_pages=[current] if current else [],

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import COMMENT_APPROVED, Article, Comment
+from ..pages import iso_time
 from ..services.comments import mail, posting, spam, threads
 from ..services.comments.spam import CommentRejected
 from ..services.listing import everything
@@ -31,6 +32,28 @@ from ..web.htmx import wants_fragment
 from ..web.http_cache import PRIVATE
 
 bp = Blueprint("comments", __name__)
+
+
+@bp.app_template_filter("with_comments")
+def with_comments(json_ld: dict, shown: list | None, count: int | None, url: str) -> dict:
+    """Return an article's JSON-LD with its commentCount and approved comments (Comment)."""
+    if not isinstance(shown, list):
+        return json_ld  # a page without comments (undefined in its template)
+    comments = []
+    for thread in shown:
+        for comment in (thread.comment, *thread.replies):
+            if comment.status != COMMENT_APPROVED:
+                continue  # a reader's own pending comment is theirs, not the page's
+            comments.append(
+                {
+                    "@type": "Comment",
+                    "@id": f"{url}#comment-{comment.id}",
+                    "author": {"@type": "Person", "name": comment.name},
+                    "dateCreated": iso_time(comment.created_at),
+                    "text": comment.source_md,
+                }
+            )
+    return {**json_ld, "commentCount": count or 0, "comment": comments}
 
 
 @bp.after_request
