@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .comments import views as comments
     from .config import configure
     from .extensions import compress, csrf, db, init_sqlite
+    from .feeds import comments as _comment_feeds  # noqa: F401  (routes on feeds.bp)
     from .feeds import views as feeds
     from .ops import health
     from .search import views as search
