@@ -191,8 +191,8 @@ def export_command(path: Path, revisions: bool, as_zip: bool, accounts: bool, fo
     extra = f", {plural(summary.revisions, 'revision')}" if revisions else ""
     click.echo(
         f"Exported {plural(summary.articles, 'article')} ({summary.drafts} drafts,"
-        f" {summary.trashed} in the trash){extra} and {plural(summary.images, 'image')}"
-        f" to {path}."
+        f" {summary.trashed} in the trash){extra}, {plural(summary.comments, 'comment')}"
+        f" and {plural(summary.images, 'image')} to {path}."
     )
     if accounts:
         click.echo(
