@@ -229,3 +229,13 @@ def test_an_unrenderable_comment_is_reported_and_the_rest_saved(blog, runner, tm
         ("Zhang San", "Wang Wei"),
         ("seo-bot", None),
     ]
+
+
+def test_a_reply_dated_before_its_parent_stays_under_it(blog, runner, tmp_path):
+    data = json.loads(TWIKOO.read_text(encoding="utf-8"))
+    data[1]["created"] = data[0]["created"] - 60_000  # a clock that was wrong
+    path = tmp_path / "twikoo.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    runner.invoke(args=["import", str(path)])
+    rows = thread_of(blog, "hello-world")
+    assert ("Wang Wei", "小明") in [(row[0], row[1]) for row in rows]

@@ -80,6 +80,8 @@ def import_command(path: Path, quiet: bool, background: bool, localize_images: b
     """
     upgrade_database()
     if is_comment_file(path):
+        if background:
+            click.echo("A comment export is imported at once, not queued.")
         import_comment_file(path)
         return
     try:

@@ -101,7 +101,9 @@ def save(article_id: int, records: list[CommentRecord]) -> SaveReport:
     }
     by_key = {record.key: record for record in records}
     rows: dict[str, Comment] = {}
-    for record in sorted(records, key=lambda r: (r.created_at, r.key)):
+    # Parents before their replies, even when an export's clocks say otherwise.
+    depth = {record.key: _depth(record, by_key) for record in records}
+    for record in sorted(records, key=lambda r: (depth[r.key], r.created_at, r.key)):
         try:
             source, html = _html_of(record)
         except CommentRefused as refused:
@@ -138,6 +140,17 @@ def save(article_id: int, records: list[CommentRecord]) -> SaveReport:
         existing[(record.created_at, name, source)] = comment
         report.added += 1
     return report
+
+
+def _depth(record: CommentRecord, by_key: dict[str, CommentRecord]) -> int:
+    """Return how many known ancestors a record has (a loop counts as none further)."""
+    seen = {record.key}
+    key, depth = record.parent_key, 0
+    while key in by_key and key not in seen:
+        seen.add(key)
+        depth += 1
+        key = by_key[key].parent_key
+    return depth
 
 
 def _parent(record: CommentRecord, by_key: dict, rows: dict[str, Comment]) -> Comment | None:
