@@ -95,8 +95,12 @@ def test_pages_ship_no_math_javascript(app, client):
     html = client.get(f"/posts/{slug}/").get_data(as_text=True)
     scripts = re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
     # Only our own small scripts: no math JavaScript, and no htmx (search.js loads it only
-    # when the reader focuses the search box).
-    assert [src.split("?")[0] for src in scripts] == ["/static/js/site.js", "/static/js/search.js"]
+    # when the reader focuses the search box, comments.js when the comments come near).
+    assert [src.split("?")[0] for src in scripts] == [
+        "/static/js/site.js",
+        "/static/js/search.js",
+        "/static/js/comments.js",
+    ]
     assert "katex.min.js" not in html and "<script>" not in html
 
 

@@ -154,11 +154,13 @@ def test_related_and_neighbours_take_a_bounded_number_of_queries(app, client, ad
     for n in range(40):
         add_article(tags=["a", "b"][: n % 3], category=["ML", "DL"] if n % 2 else ["ML", "RL"])
     many = render_queries("subject")
-    # stamp, the article, its tags, previous+next (one UNION), the category tree, related
-    assert few == many <= 6
+    # stamp, comments' stamp, the article, its tags, previous+next (one UNION), the category
+    # tree, related (one query), its comments (one query)
+    assert few == many <= 8
     with counting_queries(app) as statements:
         page(client, "subject")
-    assert len(statements) == 1  # a cached page costs one statement: the stamp
+    # A cached page costs two statements: the stamp and the comments' stamp.
+    assert len(statements) == 2
 
 
 def test_related_scores_only_each_tags_newest_articles(client, add_article, monkeypatch):

@@ -474,7 +474,7 @@ def test_export_refuses_to_overwrite_unless_forced(app, runner, tmp_path):
     assert runner.invoke(args=["export", str(archive), "--force"]).exit_code == 0
     assert zipfile.is_zipfile(archive)
     assert (
-        "Exported 1 article (0 drafts, 0 in the trash) and 0 images"
+        "Exported 1 article (0 drafts, 0 in the trash), 0 comments and 0 images"
         in runner.invoke(args=["export", str(tmp_path / "new")]).output
     )
 

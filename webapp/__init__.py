@@ -25,8 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import admin, api, cli, errors, i18n, pages, share
     from .blog import views as blog
+    from .comments import views as comments
     from .config import configure
     from .extensions import compress, csrf, db, init_sqlite
+    from .feeds import comments as _comment_feeds  # noqa: F401  (routes on feeds.bp)
     from .feeds import views as feeds
     from .ops import health
     from .search import views as search
@@ -55,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     http_cache.init_app(app)
     cli.init_app(app)
     app.register_blueprint(blog.bp)
+    app.register_blueprint(comments.bp)
     app.register_blueprint(feeds.bp)
     search_index.init_app(app)
     app.register_blueprint(search.bp)

@@ -150,6 +150,24 @@ DEFAULTS = {
     # The same for the job worker and `flask import`, which hold no web worker: only
     # hostile input comes near it.
     "BACKGROUND_RENDER_BUDGET_SECONDS": 30,
+    # Comments: a form sent sooner than this after it was handed out is a bot's.
+    "COMMENT_MIN_FILL_SECONDS": 3,
+    # At most this many comments per address, and per article, in the window (seconds).
+    "COMMENT_RATE_PER_ADDRESS": 5,
+    "COMMENT_RATE_PER_ARTICLE": 30,
+    "COMMENT_RATE_WINDOW": 600,
+    # Links a comment may hold (its author's website field aside).
+    "COMMENT_MAX_LINKS": 3,
+    # How long a commenter's cookie (which shows them their pending comments) lasts.
+    "COMMENT_COOKIE_DAYS": 30,
+    # Outgoing mail (comment notifications), sent by the job worker. No host: no mail.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 30,
+    "MAIL_FROM": None,
 }
 
 # One source of a CSP source list: a scheme ("https:"), a host with an optional scheme,

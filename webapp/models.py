@@ -418,3 +418,79 @@ class SearchDocument(db.Model):
     prose: Mapped[str] = mapped_column(Text, default="")
     code: Mapped[str] = mapped_column(Text, default="")  # code blocks
     math: Mapped[str] = mapped_column(Text, default="")  # formula sources (TeX)
+
+
+COMMENT_PENDING = "pending"
+COMMENT_APPROVED = "approved"
+COMMENT_SPAM = "spam"
+
+
+class Comment(db.Model):
+    """A reader's comment under an article, or a reply to one (replies nest one level)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        # An article's approved comments in order, and their count and stamp for the cache.
+        Index("ix_comments_thread", "article_id", "status", "id"),
+        # The moderation queue, newest first, and the feeds of approved comments.
+        Index("ix_comments_status", "status", "created_at", "id"),
+        # Rate limits count an address's recent comments.
+        Index("ix_comments_address", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=COMMENT_PENDING)
+    name: Mapped[str] = mapped_column(String(80))
+    # Never shown: notifications go to it, and it recognises an earlier approved commenter.
+    email: Mapped[str | None] = mapped_column(String(254), default=None, index=True)
+    website: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The poster's network address, for rate limits and the blocklist ("" for imports).
+    address: Mapped[str] = mapped_column(String(64), default="")
+    # SHA-256 of the key in the poster's cookie: they alone see it while it is pending.
+    owner_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    # Written by a signed-in author from the moderation page.
+    by_author: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The commenter asked for an email when someone replies.
+    notify_replies: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    source_md: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+
+
+class CommentSettings(db.Model):
+    """The author's comment settings: one row, id 1 (services/comments/settings.py)."""
+
+    __tablename__ = "comment_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Every new comment is approved at once.
+    auto_approve: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # A commenter (same email) with an earlier approved comment skips the queue.
+    approve_known: Mapped[bool] = mapped_column(default=True)
+    # Where the author is told of each new comment; None sends nothing.
+    notify_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # Words and addresses (one a line) that refuse a comment.
+    blocklist: Mapped[str] = mapped_column(Text, default="")
+    # Comments close on articles published more than this many days ago; None never.
+    close_after_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Moves with every change: article pages are cached under it (the form may close).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommentClosure(db.Model):
+    """An article whose comments the author closed: no new ones, the old ones stay."""
+
+    __tablename__ = "comment_closures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)

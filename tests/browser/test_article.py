@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-ALLOWED_SCRIPTS = re.compile(r"^/static/(vendor/htmx-[\d.]+/htmx\.min\.js|js/(site|search)\.js)$")
+ALLOWED_SCRIPTS = re.compile(
+    r"^/static/(vendor/htmx-[\d.]+/htmx\.min\.js|js/(site|search|comments)\.js)$"
+)
 
 # Colours as the reader's screen shows them: computed "rgb(...)" strings, WCAG luminance.
 COLOURS = """

@@ -36,6 +36,7 @@ from . import (  # noqa: E402, F401
     addresses,
     articles,
     auth,
+    comments,
     jobs,
     preview_links,
     revisions,

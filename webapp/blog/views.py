@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -23,9 +24,12 @@ from ..extensions import db
 from ..models import Article
 from ..services import authors, browse, listing, navigation, notes, taxonomy
 from ..services import standalone as standalone_pages
+from ..services.comments import threads
+from ..services.comments.posting import owner_hash
 from ..share import site_root
+from ..web.comment_cookie import reader_key
 from ..web.htmx import wants_fragment
-from ..web.http_cache import reader_response
+from ..web.http_cache import PRIVATE, reader_response
 from ..web.media import media_response
 from ..web.page_cache import PageCache, cached_page
 
@@ -93,6 +97,8 @@ def render_listing(
         fragment,
         *key_extra,
         *navigation.site_fingerprint(),
+        # Cards show their approved comment counts.
+        *threads.site_stamp(),
     )
 
     def build() -> str:
@@ -131,6 +137,7 @@ def _render_listing(
     context.update(
         page=page, card_order=order, endpoint=request.endpoint, view_args=request.view_args
     )
+    context["comment_counts"] = threads.approved_counts([card.id for card in page.articles])
     if fragment and number is None:
         return render_template("blog/_cards.html", **context)
     total = listing.count(criteria)
@@ -152,6 +159,8 @@ def _render_listing(
         # Pinning or unpinning edits the source, which moves the fingerprint's latest
         # update: the cached first page never shows an old set of pinned articles.
         context["pinned"] = listing.pinned_cards()
+        pinned_ids = [card.id for card in context["pinned"]]
+        context["comment_counts"].update(threads.approved_counts(pinned_ids))
     context.update(
         current_page=current,
         shown_pages=[current] if current else [],
@@ -271,17 +280,41 @@ def article(slug: str):
     # The article's own dates, the visible set's fingerprint for its neighbours' links, and
     # the address its canonical and share links start from (the request's own address when
     # SITE_URL is unset: a page rendered for one host name must not be served to another).
-    key = ("article", site_root(), *stamp)
-    return reader_response(cached_page(key, lambda: render_article(load_article(stamp.id))))
+    # Its approved comments and whether it takes new ones: an approval shows at once.
+    comments_stamp = threads.article_stamp(stamp.id, stamp.published_at)
+    owner = reader_key()
+    if owner is not None:
+        owner = owner_hash(owner)
+        if threads.has_pending(stamp.id, owner):
+            # The reader's own pending comment shows to them alone: never cached.
+            page = render_article(load_article(stamp.id), owner, closed=comments_stamp.closed)
+            response = make_response(page)
+            response.headers["Cache-Control"] = PRIVATE
+            return response
+    key = ("article", site_root(), *stamp, *comments_stamp)
+
+    def build() -> str:
+        return render_article(load_article(stamp.id), closed=comments_stamp.closed)
+
+    response = reader_response(cached_page(key, build))
+    if owner is not None:
+        # A commenter's next page may hold their comment: no shared cache keeps it.
+        response.headers["Cache-Control"] = PRIVATE
+    return response
 
 
-def render_article(found: Article, *, preview: bool = False) -> str:
-    """Render an article page with its previous, next and related articles.
+def render_article(
+    found: Article, owner: str | None = None, *, closed: bool = True, preview: bool = False
+) -> str:
+    """Render an article page with its previous, next and related articles and comments.
 
-    A `preview` (a draft or scheduled article, opened by its private link) says so, and
-    asks search engines to leave it alone.
+    `owner` (a commenter cookie's hash) adds that reader's own pending comments; `closed`
+    says whether the article takes new ones (read with the page's stamp). A `preview` (a
+    draft or scheduled article, opened by its private link) says so, and asks search
+    engines to leave it alone.
     """
     previous, following = navigation.neighbours(found)
+    shown = threads.threads_of(found.id, owner)
     return render_template(
         "blog/article.html",
         article=found,
@@ -289,6 +322,9 @@ def render_article(found: Article, *, preview: bool = False) -> str:
         following=following,
         related=navigation.related(found),
         preview=preview,
+        threads=shown,
+        comment_count=threads.count_approved(shown),
+        comments_closed=closed,
     )
 
 

@@ -18,6 +18,7 @@ from ..jobs.runner import close_shared_pool, run_job
 from ..services.publishing import FileResult
 from ..services.schema import upgrade_database
 from ..services.transfer import export_articles, plan_import
+from .comment_import import import_comment_file, is_comment_file
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
 
@@ -70,9 +71,19 @@ def import_command(path: Path, quiet: bool, background: bool, localize_images: b
     the others go on. The import is a job: it is listed at /admin/jobs/ with its results,
     and one that was stopped goes on where it stopped when run again.
 
+    PATH may also be a comment export: a WordPress export (.xml, WXR) or a Waline or
+    Twikoo export (.json). Its comments are added under the articles they were written
+    on, found by slug, address (old addresses included) or title; comments already here
+    are not added twice, and those whose article is not found are listed.
+
     Exit status: 0 when every file was imported, 1 when any file was rejected.
     """
     upgrade_database()
+    if is_comment_file(path):
+        if background:
+            click.echo("A comment export is imported at once, not queued.")
+        import_comment_file(path)
+        return
     try:
         plan = plan_import(path)
     except (ValueError, OSError) as error:
@@ -191,8 +202,8 @@ def export_command(path: Path, revisions: bool, as_zip: bool, accounts: bool, fo
     extra = f", {plural(summary.revisions, 'revision')}" if revisions else ""
     click.echo(
         f"Exported {plural(summary.articles, 'article')} ({summary.drafts} drafts,"
-        f" {summary.trashed} in the trash){extra} and {plural(summary.images, 'image')}"
-        f" to {path}."
+        f" {summary.trashed} in the trash){extra}, {plural(summary.comments, 'comment')}"
+        f" and {plural(summary.images, 'image')} to {path}."
     )
     if accounts:
         click.echo(

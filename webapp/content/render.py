@@ -347,24 +347,30 @@ def _make_markdown(document: _Document) -> markdown.Markdown:
 
 
 _converters = threading.local()
+MarkdownMaker = Callable[[_Document], markdown.Markdown]
 
 
-def _converter(protected: ProtectedText, resolve_link: LinkResolver | None) -> markdown.Markdown:
-    """Return this thread's Markdown converter, reset and aimed at a document.
+def _converter(
+    protected: ProtectedText, resolve_link: LinkResolver | None, make: MarkdownMaker
+) -> tuple[markdown.Markdown, _Document]:
+    """Return this thread's Markdown converter built by `make`, reset and aimed at a document.
 
     Building one loads sixteen extensions (a few milliseconds); a converter is reused by
     one thread at a time, reset between documents as Python-Markdown intends.
     """
-    state = getattr(_converters, "state", None)
+    states = getattr(_converters, "states", None)
+    if states is None:
+        states = _converters.states = {}
+    state = states.get(make)
     if state is None:
         document = _Document()
-        state = _converters.state = (_make_markdown(document), document)
+        state = states[make] = (make(document), document)
     md, document = state
     document.protected = protected
     document.resolve_link = resolve_link
     document.unresolved = []
     md.reset()
-    return md
+    return md, document
 
 
 def _verbatim_spans(text: str) -> list[tuple[int, int]]:
@@ -522,14 +528,16 @@ def _restore_math(text: str, protected: ProtectedText, rendered: list[str]) -> s
     return re.sub(f"<[^<>]*>|{token.pattern}", replace, text)
 
 
-def _render_error(body: str, error: Exception) -> RenderResult:
+def _render_error(
+    body: str, error: Exception, sanitize: Callable[[str, None], str] = sanitize_html
+) -> RenderResult:
     """Return a result that shows the failure and the source instead of the article."""
     message = f"This article could not be rendered ({type(error).__name__})."
     block = (
         f'<div class="render-error"><p>{html.escape(message)}</p>'
         f"<pre>{html.escape(body)}</pre></div>"
     )
-    return RenderResult(sanitize_html(block), "", 0, [], [])
+    return RenderResult(sanitize(block, None), "", 0, [], [])
 
 
 def _count_headings(tokens: list[dict]) -> int:
@@ -549,20 +557,39 @@ def render_markdown(
     the note a [[wikilink]] names to its article's address, or None: the link's text then
     shows alone, and the link is listed in unresolved_links.
     """
+    return render_with(
+        body, _make_markdown, sanitize_html, resolve_image=resolve_image, resolve_link=resolve_link
+    )
+
+
+def render_with(
+    body: str,
+    make: MarkdownMaker,
+    sanitize: Callable[[str, tuple[str, str] | None], str],
+    *,
+    resolve_image: ImageResolver | None = None,
+    resolve_link: LinkResolver | None = None,
+) -> RenderResult:
+    """Render a Markdown body with the converter `make` builds and the allow-list `sanitize`.
+
+    The article pipeline's steps (math protected first, KaTeX, linear-time readers) are the
+    same for every kind of text; what a converter reads and what the allow-list keeps differ.
+    """
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     try:
         protected = protect_math(text)
-        md = _converter(protected, resolve_link)
+        md, document = _converter(protected, resolve_link, make)
         # After the math is protected: a %% inside a formula is TeX's, not a comment.
         shaped, warnings = limit_nesting(strip_comments(protected.text))
         shaped, capped = limit_line_elements(shaped)
         warnings += capped
         article = md.convert(shaped)
-        toc, heading_count = md.toc, _count_headings(md.toc_tokens)
-        document = _converters.state[1]
+        # A converter without the toc extension (comments) has neither attribute.
+        toc = getattr(md, "toc", "")
+        heading_count = _count_headings(getattr(md, "toc_tokens", []))
         unresolved, toc_token = list(document.unresolved), document.toc_token()
     except Exception as error:  # a parser bug on odd input must not take the page down
-        return _render_error(text, error)
+        return _render_error(text, error, sanitize)
     display_marker = re.compile(
         f"<{_DISPLAY_TAG}>({protected.token_pattern(display_only=True).pattern})</{_DISPLAY_TAG}>"
     )
@@ -584,12 +611,10 @@ def render_markdown(
     article = _restore_math(article, protected, rendered)
     toc_html = ""
     if heading_count >= TOC_MIN_HEADINGS:
-        toc_html = sanitize_html(_restore_math(toc, protected, rendered), marks)
+        toc_html = sanitize(_restore_math(toc, protected, rendered), marks)
     # The stand-ins are added after sanitising: nh3 keeps no role or aria-label on a span,
     # and every piece of them is escaped here.
-    article = _missing_placeholders(
-        sanitize_html(article, marks), missing_token, missing, protected
-    )
+    article = _missing_placeholders(sanitize(article, marks), missing_token, missing, protected)
     article = _scroll_boxes(article)
     return RenderResult(
         html=article,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import secrets
+from collections.abc import Callable
 from functools import cache
 
 import nh3
@@ -215,10 +216,14 @@ def formula_marks() -> tuple[str, str]:
     return f"katexstart{nonce}", f"katexend{nonce}"
 
 
-def _hold_styles(html: str, marks: tuple[str, str] | None) -> str:
-    """Apply the author's style rules outside the marked formulas and KaTeX's inside them."""
+def _hold_styles(
+    html: str,
+    marks: tuple[str, str] | None,
+    outside: Callable[[str], str] = _hold_author_styles,
+) -> str:
+    """Apply `outside` (the author's style rules) outside the marked formulas, KaTeX's inside."""
     if marks is None:
-        return _hold_author_styles(html)
+        return outside(html)
     start, end = marks
     pieces, last = [], 0
     # An unpaired mark (its partner dropped with the element around it) trusts nothing.
@@ -226,10 +231,10 @@ def _hold_styles(html: str, marks: tuple[str, str] | None) -> str:
         closing = html.find(end, opening)
         if closing < 0:
             break
-        pieces.append(_hold_author_styles(html[last:opening]))
+        pieces.append(outside(html[last:opening]))
         pieces.append(_drop_unsafe_values(html[opening + len(start) : closing]))
         last = closing + len(end)
-    pieces.append(_hold_author_styles(html[last:]))
+    pieces.append(outside(html[last:]))
     return "".join(pieces).replace(start, "").replace(end, "")
 
 
@@ -293,3 +298,60 @@ def sanitize_html(html: str, marks: tuple[str, str] | None = None) -> str:
     """
     cleaned = _cleaner().clean(_alignment_classes(html))
     return _EXTERNAL_LINK.sub(r'\1 rel="noopener"', _hold_styles(cleaned, marks))
+
+
+# A comment keeps text, links, lists, quotes, tables, code and formulas: no images,
+# headings, ids, forms or anything a commenter could place over the page.
+_COMMENT_TAGS = {
+    "p", "br", "hr", "a", "em", "strong", "b", "i", "s", "del", "mark", "code", "pre",
+    "kbd", "sup", "sub", "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr",
+    "th", "td", "div", "span",
+}  # fmt: skip
+# Classes come from the pipeline alone (highlighted code, KaTeX): a comment's Markdown has
+# no raw HTML and no attribute lists, so no commenter writes one.
+_COMMENT_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href"},
+    "ol": {"start"},
+    "code": {"class"},
+    "pre": {"class"},
+    "div": {"class", "style"},
+    "span": {"class", "style", "aria-hidden"},
+    **{tag: attributes for tag, attributes in _ATTRIBUTES.items() if tag in _MATHML_TAGS},
+    **{tag: attributes for tag, attributes in _ATTRIBUTES.items() if tag in _SVG_TAGS},
+}
+COMMENT_LINK_REL = "nofollow ugc noopener"
+
+
+def _drop_styles(html: str) -> str:
+    """Remove every style attribute of sanitised HTML (a comment's own text may have none)."""
+
+    def attribute(part: re.Match[str]) -> str:
+        return "" if part.group(2).lower() == "style" else part.group()
+
+    def tag(match: re.Match[str]) -> str:
+        return _TAG_PARTS.sub(attribute, match.group())
+
+    return _STYLED_TAG.sub(tag, html) if ' style="' in html else html
+
+
+@cache
+def _comment_cleaner() -> nh3.Cleaner:
+    """Return the comments' allow-list, built once per process."""
+    return nh3.Cleaner(
+        tags=_COMMENT_TAGS | _MATHML_TAGS | _SVG_TAGS,
+        clean_content_tags=_CONTENT_DROPPED,
+        attributes=_COMMENT_ATTRIBUTES,
+        filter_style_properties=STYLE_PROPERTIES,
+        url_schemes={"http", "https", "mailto"},
+        strip_comments=True,
+        link_rel=COMMENT_LINK_REL,
+    )
+
+
+def sanitize_comment_html(html: str, marks: tuple[str, str] | None = None) -> str:
+    """Return a comment's HTML reduced to the comments' allow-list.
+
+    Only KaTeX's markup between a pair of marks keeps styles; every link says
+    rel="nofollow ugc noopener".
+    """
+    return _hold_styles(_comment_cleaner().clean(html), marks, _drop_styles)

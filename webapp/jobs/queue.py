@@ -38,7 +38,15 @@ def make_queue(app: Flask) -> Huey:
         with app.app_context():
             purge_expired()
 
+    @huey.task(name="send_comment_mail")
+    def send_comment_mail(kind: str, comment_id: int, root: str) -> None:
+        from ..services.comments.mail import send
+
+        with app.app_context():
+            send(kind, comment_id, root)
+
     huey.run_job = run_job  # the task, for enqueue()
+    huey.send_comment_mail = send_comment_mail  # for services/comments/mail.py
     return huey
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from ...models import DRAFT, Article, ArticleImage, Category, Tag, utcnow
 from ..notes import find_articles
 from .accounts import export_accounts
 from .article_files import ArticleFiles
+from .comments import export_comments
 from .layout import INDEX, FolderNames
 from .manifest import FORMAT, FORMAT_VERSION, MANIFEST, format_time
 from .output import ExportOutput
@@ -37,6 +39,7 @@ class ExportSummary:
     revisions: int = 0
     images: int = 0
     accounts: int = 0
+    comments: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -80,9 +83,17 @@ def _write_all(output, summary: ExportSummary, revisions: bool, progress) -> dic
     entries: list[dict] = []
     folders = _folders()
     notes = _NoteFolders(folders)
+    comments: dict[int, list[dict]] = {}
+    ids = list(folders)  # in id order
     for article in _articles(revisions):
+        if article.id not in comments:
+            # The comments of this article's batch (ids in order), in one query.
+            comments = export_comments(_batch_ids(ids, article.id))
+            comments.setdefault(article.id, [])
         files = ArticleFiles(output, folders[article.id], summary.warnings, notes=notes)
         entries.append(files.write(article, revisions))
+        entries[-1]["comments"] = comments.get(article.id, [])
+        summary.comments += len(entries[-1]["comments"])
         summary.images += files.images_written
         summary.revisions += len(entries[-1].get("revisions") or [])
         summary.articles += 1
@@ -107,6 +118,12 @@ def _write_all(output, summary: ExportSummary, revisions: bool, progress) -> dic
         ],
         "articles": entries,
     }
+
+
+def _batch_ids(ids: list[int], first: int) -> list[int]:
+    """Return up to BATCH of the sorted ids from `first` on."""
+    start = bisect_left(ids, first)
+    return ids[start : start + BATCH]
 
 
 def _folders() -> dict[int, str]:

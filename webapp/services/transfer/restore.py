@@ -20,6 +20,7 @@ from ...content.metadata import ArticleMeta, check_lengths
 from ...extensions import db
 from ...models import DRAFT, PUBLISHED, Article, Category, Tag, User, utcnow
 from ..assets import media_prefix
+from ..comments.records import save as save_comments
 from ..ingest import UploadLimits
 from ..publishing import (
     CREATED,
@@ -36,6 +37,7 @@ from ..publishing.bulk import BatchHook
 from ..publishing.links import note_links
 from ..taxonomy import category_at
 from .accounts import restore_accounts
+from .comments import parse_comments
 from .extras import extras_match, restore_extras
 from .images import ExportImages
 from .manifest import Archive, ArticleRecord, ExportFormatError
@@ -154,7 +156,8 @@ def _restore_one(
                 (_read_text(archive, item.file), item.created_at) for item in record.revisions
             ]
         images = ExportImages(archive, record)
-        return _restore_article(record, text, revisions, images, name, reports, names)
+        comments = parse_comments(entry)
+        return _restore_article(record, text, revisions, images, name, reports, names, comments)
     except (Exception, RenderTooSlow) as error:
         # One bad file must not stop the others: report it and go on with the next.
         db.session.rollback()
@@ -233,7 +236,8 @@ def _author(record: ArticleRecord) -> tuple[int | None, list[str]]:
     return found, []
 
 
-def _restore_article(record, text, revisions, images, name, reports, names) -> FileResult:
+def _restore_article(record, text, revisions, images, name, reports, names, comments):
+    """Save one article as recorded, with its comments; return its result."""
     source = parse_source(text, filename=record.source_filename, timezone=site_timezone())
     target = _target(record, source)
     untouched = target.tags is not None
@@ -244,7 +248,10 @@ def _restore_article(record, text, revisions, images, name, reports, names) -> F
         and article.author_id == author_id
         and _matches(article, record, target, source.digest, revisions, images)
     ):
-        result = _result(name, article, UNCHANGED, [])
+        # The article is as recorded; comments missing here are still added.
+        skipped = save_comments(article.id, comments).skipped
+        db.session.commit()
+        result = _result(name, article, UNCHANGED, skipped)
         reports.wait(result)
         return result
     outcome = UPDATED if article is not None else CREATED
@@ -279,6 +286,7 @@ def _restore_article(record, text, revisions, images, name, reports, names) -> F
         article.title = target.title
         warnings = restore_extras(article, record, images, writer, untouched=untouched)
         db.session.flush()
+        warnings += save_comments(article.id, comments).skipped
         result = _result(name, article, outcome, prepared.warnings + warnings + author_warnings)
         reports.send(result)
     reports.sent()

@@ -1,0 +1,1 @@
+"""Readers' comments: the form, posting, preview and unsubscribing (views.py)."""
