@@ -7,6 +7,7 @@ equal to what the migrations build.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -387,3 +388,17 @@ def test_upgrade_makes_existing_accounts_admins_and_their_articles_the_first_adm
         alice = connection.scalar(text("SELECT id FROM users WHERE username = 'alice'"))
         authors = set(connection.scalars(text("SELECT author_id FROM articles")))
         assert authors == {alice}
+
+
+def test_upgrade_makes_rows_stored_with_type_page_standalone_pages(empty, runner):
+    with empty.app_context(), db.engine.begin() as connection:
+        build_legacy_database(connection)
+        connection.execute(
+            text("UPDATE articles SET front_matter = :meta WHERE slug = 'flashattention-io'"),
+            {"meta": json.dumps({"title": "About", "type": "Page"})},
+        )
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with empty.app_context(), db.engine.connect() as connection:
+        kinds = dict(connection.execute(text("SELECT slug, kind FROM articles")).all())
+    assert kinds == {"flashattention-io": "page", "draft-notes": "article"}
