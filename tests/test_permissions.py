@@ -16,7 +16,16 @@ from tests.conftest import csrf_token_from, make_zip
 from webapp.extensions import db
 from webapp.jobs import records
 from webapp.jobs.models import UPLOAD, Job
-from webapp.models import ApiToken, Article, ArticleAddress, Revision, User
+from webapp.models import (
+    ApiToken,
+    Article,
+    ArticleAddress,
+    Comment,
+    CommentClosure,
+    CommentSettings,
+    Revision,
+    User,
+)
 from webapp.services import accounts
 from webapp.services.permissions import Actor
 from webapp.services.publishing import publish
@@ -34,13 +43,19 @@ JOB = "job"  # another account's job: authors 404 (not listed to them), the othe
 OWN = "own"  # the account's own things (its tokens, language, sign-out): everyone
 LIST = "list"  # everyone may open it; an author sees only their own articles
 PUBLIC = "public"  # sign-in itself
+READER = "reader"  # readers' own forms (commenting, unsubscribing): no account needed
 
 ROUTES = {
     ("admin.account", "GET"): OWN,
     ("admin.account", "POST"): OWN,
     ("admin.add_addresses", "POST"): ARTICLE,
+    ("admin.approve_comment", "POST"): ARTICLE,
     ("admin.articles", "GET"): LIST,
+    ("admin.close_comments", "POST"): ARTICLE,
+    ("admin.comment_settings", "POST"): ADMIN_ONLY,
+    ("admin.comments", "GET"): LIST,
     ("admin.delete", "GET"): ARTICLE,
+    ("admin.delete_comment", "POST"): ARTICLE,
     ("admin.delete", "POST"): ARTICLE,
     ("admin.download_export", "GET"): ADMIN_ONLY,
     ("admin.edit", "GET"): ARTICLE,
@@ -57,6 +72,8 @@ ROUTES = {
     ("admin.pages", "GET"): LIST,
     ("admin.preview", "POST"): ARTICLE,
     ("admin.remove_address", "POST"): ARTICLE,
+    ("admin.reopen_comments", "POST"): ARTICLE,
+    ("admin.reply_comment", "POST"): ARTICLE,
     ("admin.restore", "POST"): ARTICLE,
     ("admin.restore_revision", "POST"): ARTICLE,
     ("admin.restore_upload", "POST"): ADMIN_ONLY,
@@ -66,6 +83,7 @@ ROUTES = {
     ("admin.revoke_preview_link", "POST"): ARTICLE,
     ("admin.revoke_token", "POST"): OWN,
     ("admin.set_status", "POST"): ARTICLE,
+    ("admin.spam_comment", "POST"): ARTICLE,
     ("admin.start_export", "POST"): ADMIN_ONLY,
     ("admin.tokens", "GET"): OWN,
     ("admin.tokens", "POST"): OWN,
@@ -82,6 +100,10 @@ ROUTES = {
     ("admin.users_list", "GET"): ADMIN_ONLY,
     ("admin.users_list", "POST"): ADMIN_ONLY,
     ("api.job", "GET"): JOB,
+    ("comments.create", "POST"): READER,
+    ("comments.preview", "POST"): READER,
+    ("comments.unsubscribe", "GET"): READER,
+    ("comments.unsubscribe", "POST"): READER,
     ("api.publish_articles", "POST"): ARTICLE,
 }
 
@@ -114,6 +136,12 @@ def site(app):
         )
         ids["address"] = article.addresses[0].id
         ids["job"] = records.create_job(UPLOAD, "bob.zip", 1, bob.id).id
+        comment = Comment(
+            article_id=article.id, name="A reader", source_md="Nice.", html="<p>Nice.</p>"
+        )
+        db.session.add(comment)
+        db.session.commit()
+        ids["comment"] = comment.id
         token, _secret = create_token(bob, "bob's laptop")
         ids["bob_token"] = token.id
         for role in ROLES:
@@ -139,7 +167,7 @@ NAMES = {"admin": "root", "editor": "ed", "author": "ann"}
 
 def request_for(endpoint: str, method: str, ids: dict, role: str) -> tuple[str, dict]:
     """Return the URL and form fields that exercise a route against Bob's things."""
-    article, job, user = ids["article"], ids["job"], ids["bob"]
+    article, job, user, comment = ids["article"], ids["job"], ids["bob"], ids["comment"]
     edited = BOB_SOURCE.replace("Bob wrote this.", "Changed by someone.")
     table = {
         "admin.account": ("/admin/account", {"language": "en"}),
@@ -147,8 +175,13 @@ def request_for(endpoint: str, method: str, ids: dict, role: str) -> tuple[str, 
             f"/admin/articles/{article}/addresses",
             {"addresses": "/2020/01/old-bob"},
         ),
+        "admin.approve_comment": (f"/admin/comments/{comment}/approve", {}),
         "admin.articles": ("/admin/articles", {}),
+        "admin.close_comments": ("/admin/comments/close", {"slug": "bobs-note"}),
+        "admin.comment_settings": ("/admin/comments/settings", {"auto_approve": "on"}),
+        "admin.comments": ("/admin/comments", {}),
         "admin.delete": (f"/admin/articles/{article}/delete", {}),
+        "admin.delete_comment": (f"/admin/comments/{comment}/delete", {}),
         "admin.download_export": (f"/admin/transfer/export/{job}.zip", {}),
         "admin.edit": (f"/admin/articles/{article}/edit", {"source": edited}),
         "admin.empty_trash": ("/admin/trash/empty", {}),
@@ -164,6 +197,8 @@ def request_for(endpoint: str, method: str, ids: dict, role: str) -> tuple[str, 
             f"/admin/articles/{article}/addresses/{ids['address']}/remove",
             {},
         ),
+        "admin.reopen_comments": ("/admin/comments/reopen", {"slug": "bobs-note"}),
+        "admin.reply_comment": (f"/admin/comments/{comment}/reply", {"body": "Thanks."}),
         "admin.restore": (f"/admin/articles/{article}/restore", {}),
         "admin.revoke_preview_link": (f"/admin/articles/{article}/preview-link/revoke", {}),
         "admin.restore_revision": (
@@ -179,6 +214,7 @@ def request_for(endpoint: str, method: str, ids: dict, role: str) -> tuple[str, 
         "admin.revisions": (f"/admin/articles/{article}/revisions", {}),
         # One's own token: nobody revokes another account's (test_tokens_are_personal).
         "admin.revoke_token": (f"/admin/tokens/{ids[f'{role}_token']}/revoke", {}),
+        "admin.spam_comment": (f"/admin/comments/{comment}/spam", {}),
         "admin.set_status": (f"/admin/articles/{article}/status", {"status": "draft"}),
         "admin.start_export": ("/admin/transfer/export", {}),
         "admin.tokens": ("/admin/tokens", {"name": "another"}),
@@ -220,6 +256,9 @@ def snapshot(app) -> tuple:
             ),
             tuple(db.session.execute(select(Job.id, Job.state)).all()),
             db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_(None))),
+            tuple(db.session.execute(select(Comment.id, Comment.status)).all()),
+            tuple(db.session.scalars(select(CommentClosure.article_id))),
+            tuple(db.session.execute(select(CommentSettings.auto_approve)).all()),
         )
 
 
@@ -363,3 +402,13 @@ def test_a_disabled_account_is_signed_out_and_its_token_refused(app, client, sit
     assert refused.status_code == 200 and "Wrong username or password" in refused.get_data(
         as_text=True
     )
+
+
+def test_an_author_moderates_only_the_comments_on_their_own_articles(client, site):
+    sign_in(client, NAMES["author"])
+    page = client.get("/admin/comments").get_data(as_text=True)
+    assert "Nice." not in page and "Comment settings" not in page
+    client.post("/admin/logout", data={"csrf_token": csrf_token_from(client, "/admin/upload")})
+    sign_in(client, NAMES["editor"])
+    page = client.get("/admin/comments").get_data(as_text=True)
+    assert "Nice." in page and "Comment settings" not in page

@@ -12,13 +12,18 @@ from ..extensions import db
 from ..models import COMMENT_PENDING, Article, Comment
 from ..services.comments import moderation, settings
 from ..services.comments.spam import CommentRejected
+from ..services.permissions import may_write
 from . import bp
+from .permits import admin_only, owner
 
 
 def _comment(comment_id: int) -> Comment:
+    """Return a comment on an article the account may write; 404 if none, 403 if not theirs."""
     found = db.session.get(Comment, comment_id)
     if found is None:
         abort(404)
+    if not may_write(current_user, found.article):
+        abort(403)
     return found
 
 
@@ -31,7 +36,8 @@ def _back():
 def _page(status: str, settings_error: str | None = None, code: int = 200):
     """Render the moderation page: one status's comments, the closed articles, the settings."""
     page = request.args.get("page", 1, type=int) or 1
-    listed, total = moderation.queue(status, page)
+    mine = owner()
+    listed, total = moderation.queue(status, page, mine)
     html = render_template(
         "admin/comments.html",
         section="comments",
@@ -40,9 +46,9 @@ def _page(status: str, settings_error: str | None = None, code: int = 200):
         total=total,
         page=page,
         page_size=moderation.PAGE_SIZE,
-        counts=moderation.status_counts(),
+        counts=moderation.status_counts(mine),
         settings=settings.current(),
-        closed=moderation.closed_articles(),
+        closed=moderation.closed_articles(mine),
         settings_error=settings_error,
     )
     return html, code
@@ -96,9 +102,12 @@ def reply_comment(comment_id: int):
 
 
 def _article(slug: str) -> Article:
+    """Return the article with this slug if the account may write it; else 404 or 403."""
     found = db.session.scalar(select(Article).where(Article.slug == slug))
     if found is None:
         abort(404)
+    if not may_write(current_user, found):
+        abort(403)
     return found
 
 
@@ -121,6 +130,7 @@ def reopen_comments():
 
 
 @bp.post("/comments/settings")
+@admin_only
 def comment_settings():
     """Save the comment settings: approval, notifications, blocklist, closing by age."""
     form = request.form

@@ -23,13 +23,21 @@ STATUSES = (COMMENT_PENDING, COMMENT_APPROVED, COMMENT_SPAM)
 PAGE_SIZE = 50
 
 
-def queue(status: str, page: int = 1) -> tuple[list[Comment], int]:
-    """Return one page of comments in a status, newest first, with how many there are."""
-    criteria = Comment.status == status
-    total = db.session.scalar(select(func.count()).select_from(Comment).where(criteria))
+def _on_articles_of(owner: int | None) -> list:
+    """Return the criteria of comments on an author's articles (None: on every article)."""
+    if owner is None:
+        return []
+    return [Comment.article_id.in_(select(Article.id).where(Article.author_id == owner))]
+
+
+def queue(status: str, page: int = 1, owner: int | None = None) -> tuple[list[Comment], int]:
+    """Return one page of comments in a status, newest first, with how many there are;
+    `owner`, for an author, keeps the comments on their own articles."""
+    criteria = [Comment.status == status, *_on_articles_of(owner)]
+    total = db.session.scalar(select(func.count()).select_from(Comment).where(*criteria))
     rows = db.session.scalars(
         select(Comment)
-        .where(criteria)
+        .where(*criteria)
         .options(joinedload(Comment.article), joinedload(Comment.parent))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(PAGE_SIZE)
@@ -38,9 +46,11 @@ def queue(status: str, page: int = 1) -> tuple[list[Comment], int]:
     return list(rows), total
 
 
-def status_counts() -> dict[str, int]:
-    """Return how many comments are in each status."""
-    rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+def status_counts(owner: int | None = None) -> dict[str, int]:
+    """Return how many comments are in each status (on an author's articles, with `owner`)."""
+    rows = db.session.execute(
+        select(Comment.status, func.count()).where(*_on_articles_of(owner)).group_by(Comment.status)
+    )
     return {status: 0 for status in STATUSES} | dict(rows.all())
 
 
@@ -107,12 +117,15 @@ def reopen(article: Article) -> None:
         db.session.commit()
 
 
-def closed_articles() -> list[Article]:
-    """Return the articles whose comments the author closed, most recently closed first."""
+def closed_articles(owner: int | None = None) -> list[Article]:
+    """Return the articles whose comments were closed, most recently closed first (an
+    author's own only, with `owner`)."""
+    mine = [Article.author_id == owner] if owner is not None else []
     return list(
         db.session.scalars(
             select(Article)
             .join(CommentClosure, CommentClosure.article_id == Article.id)
+            .where(*mine)
             .order_by(CommentClosure.closed_at.desc())
         )
     )
