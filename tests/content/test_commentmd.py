@@ -9,6 +9,7 @@ import pytest
 from webapp.content.commentmd import (
     MAX_COMMENT_CHARS,
     MAX_COMMENT_FORMULAS,
+    MAX_COMMENT_LINES,
     CommentRefused,
     render_comment,
 )
@@ -68,6 +69,9 @@ def test_limits_refuse_before_rendering():
         render_comment("  \n ")
     with pytest.raises(CommentRefused, match="formulas"):
         render_comment("$a$ " * (MAX_COMMENT_FORMULAS + 1))
+    with pytest.raises(CommentRefused, match="more than 1,000 lines"):
+        render_comment("a\n---\n" * (MAX_COMMENT_LINES // 2))
+    assert "<hr" in html_of("a\n---\n" * (MAX_COMMENT_LINES // 2 - 1))
     assert "math" in html_of("$a$ " * MAX_COMMENT_FORMULAS)
 
 
@@ -76,7 +80,7 @@ def test_limits_refuse_before_rendering():
     [
         ("$5 " * 20_000)[:MAX_COMMENT_CHARS],
         "[" * MAX_COMMENT_CHARS,
-        ("```\n" + "x\n" * 10_000)[:MAX_COMMENT_CHARS],
+        "```\n" + ("x" * 9 + "\n") * (MAX_COMMENT_LINES - 2),
         ("[a](" * 5_000)[:MAX_COMMENT_CHARS],
         "<" * MAX_COMMENT_CHARS,
     ],
