@@ -32,6 +32,7 @@ def values(**changes) -> SiteValues:
         max_body_size=105906176,
         session_cookie="session",
         remember_cookie="remember_token",
+        comment_cookie="comment_key",
         brotli_static=True,
     )
     base.update(changes)
@@ -43,7 +44,7 @@ def test_the_site_file_is_filled_from_the_settings():
     assert not re.search(r"@[A-Z_]+@", site)
     assert "client_max_body_size 105906176;" in site
     assert "server_name blog.example.org www.blog.example.org;" in site
-    assert '"$cookie_session$cookie_remember_token"' in site
+    assert '"$cookie_session$cookie_remember_token$cookie_comment_key"' in site
     assert "alias /srv/blog/static/;" in site
     assert "\n        brotli_static on;" in site
 

@@ -220,6 +220,19 @@ def test_admin_pages_and_responses_that_set_cookies_are_never_cached(deployed):
     assert anonymous.header("X-Cache-Status") in {"MISS", "EXPIRED"}
 
 
+def test_a_commenter_awaiting_moderation_gets_pages_made_for_them(deployed):
+    # Their pending comment shows to them alone: never the shared copy, never stored.
+    front, server, _site = deployed
+    cookie = {"Cookie": f"comment_key={uuid.uuid4().hex}"}
+    seen = len(app_requests(front, server, "/posts/first-post/ "))
+    for _ in range(2):
+        mine = fetch(front.https_port, "/posts/first-post/", headers=cookie)
+        assert mine.status == 200
+        assert mine.header("X-Cache-Status") == "BYPASS"
+        assert mine.header("Cache-Control") == "private, no-store"
+    assert len(app_requests(front, server, "/posts/first-post/ ")) == seen + 2
+
+
 def test_api_answers_are_never_cached(deployed):
     front, _server, site = deployed
     for _ in range(2):

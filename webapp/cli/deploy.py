@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from ..deploy.nginx_site import BROTLI_STATIC_MODULE, SiteError, SiteValues, render_site
 from ..deploy.precompress import precompress
+from ..web.comment_cookie import COOKIE_NAME as COMMENT_COOKIE
 
 # The template sits beside the code it serves, like templates/ and static/.
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "blog.conf.template"
@@ -114,6 +115,7 @@ def nginx_config_command(
         max_body_size=int(config["MAX_CONTENT_LENGTH"]),
         session_cookie=config["SESSION_COOKIE_NAME"],
         remember_cookie=config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        comment_cookie=COMMENT_COOKIE,
         brotli_static=BROTLI_STATIC_MODULE.exists() if brotli is None else brotli,
     )
     try:

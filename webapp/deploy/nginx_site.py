@@ -36,6 +36,7 @@ class SiteValues:
     max_body_size: int
     session_cookie: str
     remember_cookie: str
+    comment_cookie: str
     brotli_static: bool
 
 
