@@ -7,6 +7,7 @@ the whole route map, so a new write route without an expectation fails the suite
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
@@ -118,9 +119,15 @@ def test_every_admin_and_api_route_and_every_write_route_has_an_expectation(app)
     assert found == set(ROUTES)
 
 
+# Hashing a password (scrypt) is most of an account's cost; these tests make five
+# accounts each, with one password, and check permissions, not hashing.
+_hash_once = functools.cache(accounts.generate_password_hash)
+
+
 @pytest.fixture
-def site(app):
+def site(app, monkeypatch):
     """Create an account per role plus Bob, a second author, with his article, job, token."""
+    monkeypatch.setattr(accounts, "generate_password_hash", _hash_once)
     with app.app_context():
         ids = {}
         for name, role in (("root", "admin"), ("ed", "editor"), ("ann", "author")):
