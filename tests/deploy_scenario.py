@@ -12,7 +12,6 @@ import contextlib
 import http.client
 import os
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -22,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.load_scenario import ROOT, Server, Site, free_port, request, serve
+from tests.load_scenario import ROOT, Server, Site, free_port, request, serve, stop_group
 
 NGINX = "/usr/sbin/nginx"
 BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
@@ -237,15 +236,7 @@ def nginx(
             time.sleep(0.1)
         yield front
     finally:
-        if process.poll() is None:
-            process.terminate()  # nginx's fast shutdown
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, 10)  # SIGTERM: nginx's fast shutdown
 
 
 @dataclass

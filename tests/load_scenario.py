@@ -188,15 +188,16 @@ def serve(env: dict, port: int, log_path: Path, workers: int, options: tuple[str
             time.sleep(0.3)
         yield server
     finally:
-        _stop(process)
+        stop_group(process, 30)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """Stop gunicorn (it stops its workers and job worker), then anything left of its group."""
+def stop_group(process: subprocess.Popen, grace: float) -> None:
+    """Stop a server started in its own session (gunicorn stops its workers and job worker,
+    nginx its workers): terminate, kill after `grace` seconds, then anything left of its group."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
