@@ -37,9 +37,12 @@ def _settings() -> CommentSettings | None:
 def closed_by_age(published_at: datetime, now: datetime | None = None) -> bool:
     """Tell whether the settings' age limit has closed comments on an article this old."""
     row = _settings()
-    if row is None or row.close_after_days is None:
-        return False
-    return published_at < (now or utcnow()) - timedelta(days=row.close_after_days)
+    return _older_than(published_at, row.close_after_days if row else None, now)
+
+
+def _older_than(published_at: datetime, days: int | None, now: datetime | None = None) -> bool:
+    """Tell whether an article is past an age limit in days (None: no limit)."""
+    return days is not None and published_at < (now or utcnow()) - timedelta(days=days)
 
 
 def is_closed(article: Article) -> bool:
@@ -123,9 +126,8 @@ def article_stamp(article_id: int, published_at: datetime) -> ArticleStamp:
         )
     ).one()
     count, ids, closed, settings_at, days = row
-    if days is not None and not closed:
-        closed = published_at < utcnow() - timedelta(days=days)
-    return ArticleStamp(count, ids, bool(closed), settings_at)
+    closed = bool(closed) or _older_than(published_at, days)
+    return ArticleStamp(count, ids, closed, settings_at)
 
 
 def site_stamp() -> tuple:
